@@ -1,0 +1,61 @@
+# Build the briefings in source/ into build/. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+DOC ?=
+PAPER ?= a4
+MARKS ?=
+BUILD := build
+
+SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard source/*/document.yaml)))
+PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
+EPUBS := $(SLUGS:%=$(BUILD)/%.epub)
+CODE := $(shell find generator -name '*.py') $(shell find templates -type f)
+PDF_OPTIONS := $(BUILD)/.pdf-options
+PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
+
+.PHONY: all pdf epub check test clean distclean help FORCE
+.DEFAULT_GOAL := all
+
+all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
+
+pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter, MARKS=1 for crop marks)
+
+epub: $(EPUBS) ## build build/<slug>.epub
+
+check: $(STAMP) ## validate every source and write nothing
+	$(PY) -m generator check $(DOC)
+
+test: $(STAMP) ## run the test suite
+	$(PY) -m pytest -q
+
+clean: ## remove the outputs
+	rm -rf $(BUILD)
+
+distclean: clean ## remove the outputs and the virtual environment
+	rm -rf $(VENV)
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# The virtual environment, with the pinned dependencies of requirements.lock.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+	  || $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Rewritten only when PAPER or MARKS change, so that the PDFs are rebuilt then and only then.
+$(PDF_OPTIONS): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PDF_FLAGS)' | cmp -s - $@ || echo '$(PDF_FLAGS)' > $@
+
+.SECONDEXPANSION:
+$(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS)
+
+$(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator epub $* --out $(BUILD)

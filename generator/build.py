@@ -1,0 +1,96 @@
+"""The build, read as a table of contents: load, link, render, write.
+
+Nothing touches the output folder until every document has loaded and every output has
+rendered, so a bad source never leaves a half-built set of files behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import SourceError
+from generator.glossary import link_glossary
+from generator.model import Document
+from generator.source import document_root, find_documents, load_document
+from generator.templates import make_environment
+from generator.writers import BuildOptions, WriteContext, Writer, write_atomically
+
+FORMATS = ("pdf", "epub")
+
+
+@dataclass(frozen=True)
+class Output:
+    """A rendered file waiting to be written."""
+
+    path: Path
+    data: bytes
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The documents built (with their warnings) and the files written."""
+
+    documents: list[Document]
+    written: list[Path]
+
+
+def build(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions) -> BuildResult:
+    """Build the named documents (all when none are named) into out_dir."""
+    documents = check(source_dir, slugs)
+    outputs = [out for doc in documents for out in render_document(doc, formats, out_dir, options)]
+    return BuildResult(documents, write_outputs(outputs))
+
+
+def check(source_dir: Path, slugs: list[str]) -> list[Document]:
+    """Load and link the documents without rendering or writing anything."""
+    return [link_glossary(d) for d in load_all(source_dir, slugs or find_documents(source_dir))]
+
+
+def load_all(source_dir: Path, slugs: list[str]) -> list[Document]:
+    """Load every document, reporting the problems of all of them together."""
+    roots = [document_root(source_dir, slug) for slug in slugs]
+    documents: list[Document] = []
+    problems = []
+    for root in roots:
+        try:
+            documents.append(load_document(root))
+        except SourceError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise SourceError(problems)
+    return documents
+
+
+def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions) -> list[Output]:
+    """Render one document into each requested format, in memory."""
+    env = make_environment(document.root)
+    outputs: list[Output] = []
+    for writer in writers_for(formats):
+        ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
+        path = writer.output_path(ctx)
+        if options.keep_html and hasattr(writer, "html"):
+            outputs.append(Output(path.with_suffix(".html"), writer.html(ctx).encode("utf-8")))
+        outputs.append(Output(path, writer.render(ctx)))
+    return outputs
+
+
+def writers_for(formats: list[str]) -> list[Writer]:
+    """The writer of each format, imported only when it is asked for."""
+    writers: list[Writer] = []
+    if "pdf" in formats:
+        from generator.writers.pdf import PdfWriter
+
+        writers.append(PdfWriter())
+    if "epub" in formats:
+        from generator.writers.epub import EpubWriter
+
+        writers.append(EpubWriter())
+    return writers
+
+
+def write_outputs(outputs: list[Output]) -> list[Path]:
+    """Write each output atomically."""
+    for output in outputs:
+        write_atomically(output.path, output.data)
+    return [o.path for o in outputs]

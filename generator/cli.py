@@ -1,0 +1,96 @@
+"""Command-line parsing. A known error becomes one line per problem on stderr and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.errors import SourceError, UsageError, display_path
+
+EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+REPORT_URL = "the project's issue tracker"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser for ``python -m generator``."""
+    p = argparse.ArgumentParser(prog="python -m generator", description="Build briefings as PDF and EPUB from source/.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in (
+        ("pdf", "build the PDF briefing of each document"),
+        ("epub", "build the EPUB of each document"),
+        ("all", "build both the PDF and the EPUB"),
+        ("check", "validate the sources and write nothing"),
+    ):
+        cmd = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
+        cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
+        if name != "check":
+            cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+        if name in {"pdf", "all"}:
+            cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default: a4)")
+            cmd.add_argument("--marks", action="store_true", help="add crop marks and 3 mm bleed for a print shop")
+            cmd.add_argument("--keep-html", action="store_true", help="also write the HTML handed to WeasyPrint")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; return the process exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except SourceError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = sum(1 for p in error.problems if not p.warning)
+        print(f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
+        return EXIT_SOURCE
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+        print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"This is a bug in the generator. Please report it on {REPORT_URL} with the command you ran "
+              "and the sources; set GENERATOR_DEBUG=1 to see the traceback.", file=sys.stderr)
+        if _debug():
+            raise
+        return EXIT_INTERNAL
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out one parsed command."""
+    from generator import build  # imported late so that --help stays fast
+
+    if args.command == "check":
+        documents = build.check(args.source, args.slugs)
+        for document in documents:
+            _print_warnings(document.warnings)
+            print(f"{document.slug}: ok ({len(document.chapters)} chapters, {len(document.glossary)} glossary terms)")
+        return EXIT_OK
+    from generator.writers import BuildOptions
+
+    formats = ["pdf", "epub"] if args.command == "all" else [args.command]
+    options = BuildOptions(paper=getattr(args, "paper", "a4"), marks=getattr(args, "marks", False),
+                           keep_html=getattr(args, "keep_html", False))
+    result = build.build(args.source, args.slugs, formats, args.out, options)
+    for document in result.documents:
+        _print_warnings(document.warnings)
+    for path in result.written:
+        print(f"wrote {display_path(path)}")
+    return EXIT_OK
+
+
+def _print_warnings(warnings: tuple[str, ...]) -> None:
+    """Print each warning once."""
+    for warning in dict.fromkeys(warnings):
+        print(warning, file=sys.stderr)
+
+
+def _debug() -> bool:
+    """Whether GENERATOR_DEBUG asks for tracebacks."""
+    import os
+
+    return os.environ.get("GENERATOR_DEBUG", "") not in {"", "0"}

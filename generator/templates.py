@@ -1,0 +1,78 @@
+"""The one Jinja environment: the document's own templates first, the project's behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from generator.filters import epub_links, print_footnotes
+
+PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font file offered to the stylesheets through @font-face."""
+
+    family: str
+    weight: int
+    style: str
+    path: Path
+
+    @property
+    def url(self) -> str:
+        """The file URL of the font, as stylesheets reference it."""
+        return self.path.as_uri()
+
+
+def template_dirs(document_root: Path | None) -> list[Path]:
+    """Where templates are looked up, in order: the document's ``templates/``, then the project's."""
+    dirs = [document_root / "templates"] if document_root and (document_root / "templates").is_dir() else []
+    return [*dirs, PROJECT_TEMPLATES]
+
+
+def make_environment(document_root: Path | None = None) -> jinja2.Environment:
+    """A Jinja environment with autoescaping for markup, strict undefined names and our filters."""
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(document_root)])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "opf", "ncx"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["fonts"] = font_faces()
+    env.filters["print_footnotes"] = print_footnotes
+    env.filters["epub_links"] = epub_links
+    return env
+
+
+def font_faces() -> list[FontFace]:
+    """The open-licensed fonts the project installs (SIL OFL Source Serif and Source Sans)."""
+    import font_source_sans_pro
+    import font_source_serif_pro
+
+    faces: list[FontFace] = []
+    for family, module, prefix in (
+        ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro"),
+        ("Source Sans Pro", font_source_sans_pro, "SourceSansPro"),
+    ):
+        folder = Path(module.font_directory)
+        for weight, style, name in (
+            (400, "normal", "Regular"),
+            (400, "italic", "It"),
+            (600, "normal", "Semibold"),
+            (600, "italic", "SemiboldIt"),
+            (700, "normal", "Bold"),
+            (700, "italic", "BoldIt"),
+        ):
+            faces.append(FontFace(family, weight, style, folder / f"{prefix}-{name}.otf"))
+    return faces
+
+
+def font_dirs() -> list[Path]:
+    """Folders holding the font files (resources the fetcher may read)."""
+    return sorted({face.path.parent for face in font_faces()})

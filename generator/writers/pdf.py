@@ -1,0 +1,35 @@
+"""The PDF writer: one HTML file for the whole document, laid out by WeasyPrint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.fetch import SandboxedFetcher
+from generator.templates import PROJECT_TEMPLATES, font_dirs
+from generator.writers import WriteContext
+
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+class PdfWriter:
+    """Renders ``print/document.html`` and its stylesheet into a tagged PDF."""
+
+    name = "pdf"
+
+    def output_path(self, ctx: WriteContext) -> Path:
+        """``<out>/<slug>.pdf``."""
+        return ctx.out_dir / f"{ctx.document.slug}.pdf"
+
+    def html(self, ctx: WriteContext) -> str:
+        """The HTML handed to WeasyPrint."""
+        template = ctx.env.get_template("print/document.html")
+        return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options,
+                               paper=PAPER_SIZES[ctx.options.paper])
+
+    def render(self, ctx: WriteContext) -> bytes:
+        """Lay out the HTML and return the PDF's bytes."""
+        from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
+
+        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()])
+        html = HTML(string=self.html(ctx), base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
+        return html.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=ctx.document.meta.identifier.encode())

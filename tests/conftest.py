@@ -1,0 +1,40 @@
+"""Shared fixtures: the project paths, and the seed briefing built once per test session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "source"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = "amazon-anthropic-partnership"
+
+
+def run_generator(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m generator`` in a fresh process, as a user would."""
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed briefing built (PDF and EPUB) into a temporary folder by the real command."""
+    out = tmp_path_factory.mktemp("seed-build")
+    result = run_generator("all", SEED, "--source", str(SOURCE), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_pdf(seed_build: Path) -> Path:
+    """The seed briefing's PDF."""
+    return seed_build / f"{SEED}.pdf"
+
+
+@pytest.fixture(scope="session")
+def seed_epub(seed_build: Path) -> Path:
+    """The seed briefing's EPUB."""
+    return seed_build / f"{SEED}.epub"
