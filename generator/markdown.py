@@ -32,6 +32,8 @@ CALLOUTS: dict[str, tuple[str, str]] = {
     "quote": ('<blockquote class="callout pullquote">\n', "</blockquote>\n"),
 }
 
+DECORATIVE = "decorative"  # the image title that marks an image with no alt text as decorative
+
 
 @dataclass
 class RenderedMarkdown:
@@ -96,6 +98,7 @@ def render_chapter(text: str, chapter_id: str, path: Path) -> RenderedMarkdown:
         problems=problems,
     )
     result.images = _image_sources(tokens)
+    result.problems.extend(_images_without_alt(tokens, path))
     return result
 
 
@@ -177,6 +180,31 @@ def _image_sources(tokens: list[Token]) -> list[tuple[str, int]]:
     return found
 
 
+def _images_without_alt(tokens: list[Token], path: Path) -> list[Problem]:
+    """A problem for each image with no alt text that is not marked decorative."""
+    problems: list[Problem] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "image" and not _alt_text(child) and not _is_decorative(child):
+                src = child.attrGet("src") or ""
+                problems.append(Problem(
+                    path, token.map[0] + 1 if token.map else 1, 1,
+                    f"image '{src}' has no alt text: describe it, ![what it shows]({src}), "
+                    f'or mark it decorative, ![]({src} "decorative")',
+                ))
+    return problems
+
+
+def _alt_text(image: Token) -> str:
+    """The alt text of an image token: the visible text of its description."""
+    return "".join(_visible_text(image.children or [])).strip()
+
+
+def _is_decorative(image: Token) -> bool:
+    """An image with an empty description and the title "decorative" carries no information."""
+    return not _alt_text(image) and str(image.attrGet("title") or "").strip().lower() == DECORATIVE
+
+
 def _visible_text(children: Sequence[Token]) -> list[str]:
     """The text a reader sees in a run of inline tokens."""
     parts: list[str] = []
@@ -213,9 +241,11 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-    """An image with its alt text taken from the Markdown description."""
+    """An image with its alt text taken from the Markdown description; decorative ones are hidden from assistive technology."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
+    if _is_decorative(token):
+        return f'<img src="{escape(src)}" alt="" role="presentation" />'
     alt = escape("".join(_visible_text(token.children or [])))
     title = token.attrGet("title")
     title_attr = f' title="{escape(str(title))}"' if title else ""
