@@ -16,7 +16,7 @@ CODE := $(shell find generator -name '*.py') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
 PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
 
-.PHONY: all pdf epub check test clean distclean help FORCE
+.PHONY: all pdf epub check test golden ace ace-setup clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -30,6 +30,24 @@ check: $(STAMP) ## validate every source and write nothing
 
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest -q
+
+golden: $(STAMP) ## rewrite tests/golden/ from the current output, after an intended change
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_epub.py -k golden
+
+ACE := tools/ace/node_modules/.bin/ace-cli
+CHROMIUM ?= /usr/bin/chromium
+
+ace-setup: ## install DAISY Ace (needs npm and Debian's chromium; no browser is downloaded)
+	cd tools/ace && npm ci --ignore-scripts --no-fund --no-audit
+
+ace: $(EPUBS) ## check every EPUB with DAISY Ace; reports in build/ace/<slug>/
+	@test -x $(ACE) || { echo "DAISY Ace is not installed: run 'make ace-setup'"; exit 2; }
+	@for epub in $(EPUBS); do \
+	  PUPPETEER_EXECUTABLE_PATH=$(CHROMIUM) $(ACE) --silent -f -o $(BUILD)/ace/$$(basename $$epub .epub) $$epub || exit 1; \
+	  ! grep -q '"earl:outcome": "fail"' $(BUILD)/ace/$$(basename $$epub .epub)/report.json \
+	    && echo "$$epub: Ace found no violation" \
+	    || { echo "$$epub: Ace found violations, see $(BUILD)/ace/$$(basename $$epub .epub)/report.html"; exit 1; }; \
+	done
 
 clean: ## remove the outputs
 	rm -rf $(BUILD)
