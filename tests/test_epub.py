@@ -149,7 +149,7 @@ def test_accessibility_metadata_with_images(fixture_epub: Callable[[str], Path])
 
 
 def test_nav_landmarks_and_toc(seed_epub: Path) -> None:
-    """The nav holds a toc of every part with chapter sections, and landmarks cover, toc, bodymatter, glossary."""
+    """The nav holds a toc with chapter sections, landmarks cover, toc, bodymatter, glossary, and no page list."""
     nav = epub_xml(seed_epub, "EPUB/nav.xhtml")
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)
     assert [(a.get(EPUB_TYPE), a.get("href")) for a in landmarks] == [
@@ -160,6 +160,7 @@ def test_nav_landmarks_and_toc(seed_epub: Path) -> None:
     assert top == ["title.xhtml", *[c.file_name for c in document.chapters], "glossary.xhtml"]
     sections = nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li/x:ol/x:li/x:a/@href", namespaces=NS)
     assert sections == [f"{c.file_name}#{h.id}" for c in document.chapters for h in c.headings if h.level == 2]
+    assert nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS) == []  # ebooklib's would list every id
 
 
 def test_ncx_mirrors_the_nav(seed_epub: Path) -> None:
