@@ -59,6 +59,8 @@ def block_parser() -> MarkdownIt:
         md.use(container_plugin, name, render=_callout_renderer(open_tag, close_tag))
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("paragraph_open", _render_paragraph_open)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
     return md
 
 
@@ -241,12 +243,43 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-    """An image with its alt text taken from the Markdown description; decorative ones are hidden from assistive technology."""
+    """An image with its alt text from the Markdown description; decorative ones are hidden, a figure's title is its caption."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     if _is_decorative(token):
         return f'<img src="{escape(src)}" alt="" role="presentation" />'
     alt = escape("".join(_visible_text(token.children or [])))
     title = token.attrGet("title")
+    if token.meta.get("figure"):
+        return f'<img src="{escape(src)}" alt="{alt}" />\n<figcaption>{escape(str(title))}</figcaption>'
     title_attr = f' title="{escape(str(title))}"' if title else ""
     return f'<img src="{escape(src)}" alt="{alt}"{title_attr} />'
+
+
+def _figure_image(tokens: Sequence[Token], idx: int) -> Token | None:
+    """The image of a paragraph that holds nothing but one titled image (a figure), else None."""
+    paragraph = tokens[idx]
+    inline = tokens[idx + 1] if idx + 1 < len(tokens) else None
+    if paragraph.hidden or inline is None or inline.type != "inline":
+        return None
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    if len(children) == 1 and children[0].type == "image" and children[0].attrGet("title") and not _is_decorative(children[0]):
+        return children[0]
+    return None
+
+
+def _render_paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """A paragraph, or a figure when it holds only a titled image (the title becomes the caption)."""
+    image = _figure_image(tokens, idx)
+    if image is None:
+        return str(self.renderToken(tokens, idx, options, env))
+    image.meta["figure"] = True
+    tokens[idx + 2].meta["figure"] = True  # the paragraph_close: a paragraph is always open, inline, close
+    return '<figure class="figure">\n'
+
+
+def _render_paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """Close what the matching paragraph_open opened."""
+    if tokens[idx].meta.get("figure"):
+        return "</figure>\n"
+    return str(self.renderToken(tokens, idx, options, env))

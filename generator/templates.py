@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator import filters
 from generator.filters import epub_links, print_footnotes
 
 PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -47,6 +48,9 @@ def make_environment(document_root: Path | None = None) -> jinja2.Environment:
     env.globals["fonts"] = font_faces()
     env.filters["print_footnotes"] = print_footnotes
     env.filters["epub_links"] = epub_links
+    env.filters.update(print_headings=filters.print_headings, print_link_notes=filters.print_link_notes,
+                       toc_sections=filters.toc_sections, page_uses=filters.page_uses,
+                       glossary_groups=filters.glossary_groups)
     return env
 
 
