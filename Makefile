@@ -8,15 +8,19 @@ DOC ?=
 PAPER ?= a4
 MARKS ?=
 BUILD := build
+FORMATS ?= pdf,epub,html
+PROGRESS ?=
 
 SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard source/*/document.yaml)))
 PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
 EPUBS := $(SLUGS:%=$(BUILD)/%.epub)
+HTMLS := $(SLUGS:%=$(BUILD)/%.html)
 CODE := $(shell find generator -name '*.py') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
 PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
+PROGRESS_FLAG := $(if $(filter-out 0,$(PROGRESS)),--progress)
 
-.PHONY: all pdf epub check test golden ace ace-setup clean distclean help FORCE
+.PHONY: all pdf epub html watch check test golden ace ace-setup clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -24,6 +28,11 @@ all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
 pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter, MARKS=1 for crop marks)
 
 epub: $(EPUBS) ## build build/<slug>.epub
+
+html: $(HTMLS) ## build build/<slug>.html, one self-contained web page (PROGRESS=1 for stage lines)
+
+watch: $(STAMP) ## rebuild on every change to a source or template (FORMATS=pdf,epub,html; Ctrl-C stops)
+	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)
@@ -73,7 +82,10 @@ $(PDF_OPTIONS): FORCE
 
 .SECONDEXPANSION:
 $(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS)
+	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
 $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator epub $* --out $(BUILD)
+	$(PY) -m generator epub $* --out $(BUILD) $(PROGRESS_FLAG)
+
+$(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)

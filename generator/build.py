@@ -12,11 +12,12 @@ from pathlib import Path
 from generator.errors import SourceError
 from generator.glossary import link_glossary
 from generator.model import Document
+from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, load_document
 from generator.templates import make_environment
 from generator.writers import BuildOptions, WriteContext, Writer, write_atomically
 
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "epub", "html")
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,30 @@ class BuildResult:
     written: list[Path]
 
 
-def build(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions) -> BuildResult:
+def build(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions,
+          progress: Progress | None = None) -> BuildResult:
     """Build the named documents (all when none are named) into out_dir."""
-    documents = check(source_dir, slugs)
-    outputs = [out for doc in documents for out in render_document(doc, formats, out_dir, options)]
-    return BuildResult(documents, write_outputs(outputs))
+    progress = progress or silent()
+    documents = check(source_dir, slugs, progress)
+    outputs = [out for doc in documents for out in render_document(doc, formats, out_dir, options, progress)]
+    with progress.stage("write") as stage:
+        stage.detail = f"{len(outputs)} file{'s' if len(outputs) != 1 else ''}"
+        return BuildResult(documents, write_outputs(outputs))
 
 
-def check(source_dir: Path, slugs: list[str]) -> list[Document]:
+def check(source_dir: Path, slugs: list[str], progress: Progress | None = None) -> list[Document]:
     """Load and link the documents without rendering or writing anything."""
-    return [link_glossary(d) for d in load_all(source_dir, slugs or find_documents(source_dir))]
+    progress = progress or silent()
+    with progress.stage("load") as stage:
+        loaded = load_all(source_dir, slugs or find_documents(source_dir))
+        stage.detail = f"{len(loaded)} document{'s' if len(loaded) != 1 else ''}"
+    return [link_document(document, progress) for document in loaded]
+
+
+def link_document(document: Document, progress: Progress) -> Document:
+    """Run the glossary linking pass over one document."""
+    with progress.stage("link", document.slug):
+        return link_glossary(document)
 
 
 def load_all(source_dir: Path, slugs: list[str]) -> list[Document]:
@@ -62,7 +77,8 @@ def load_all(source_dir: Path, slugs: list[str]) -> list[Document]:
     return documents
 
 
-def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions) -> list[Output]:
+def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions,
+                    progress: Progress | None = None) -> list[Output]:
     """Render one document into each requested format, in memory."""
     env = make_environment(document.root)
     outputs: list[Output] = []
@@ -70,8 +86,10 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         path = writer.output_path(ctx)
         if options.keep_html and hasattr(writer, "html"):
-            outputs.append(Output(path.with_suffix(".html"), writer.html(ctx).encode("utf-8")))
-        outputs.append(Output(path, writer.render(ctx)))
+            # .print.html: build/<slug>.html is the web version's name
+            outputs.append(Output(path.with_suffix(".print.html"), writer.html(ctx).encode("utf-8")))
+        with (progress or silent()).stage(f"render {writer.name}", document.slug):
+            outputs.append(Output(path, writer.render(ctx)))
     return outputs
 
 
@@ -86,6 +104,10 @@ def writers_for(formats: list[str]) -> list[Writer]:
         from generator.writers.epub import EpubWriter
 
         writers.append(EpubWriter())
+    if "html" in formats:
+        from generator.writers.html import HtmlWriter
+
+        writers.append(HtmlWriter())
     return writers
 
 

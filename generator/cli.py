@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("pdf", "build the PDF briefing of each document"),
         ("epub", "build the EPUB of each document"),
+        ("html", "build the self-contained web page of each document (styles and pictures inside)"),
         ("all", "build both the PDF and the EPUB"),
         ("check", "validate the sources and write nothing"),
     ):
@@ -31,7 +32,45 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default: a4)")
             cmd.add_argument("--marks", action="store_true", help="add crop marks and 3 mm bleed for a print shop")
             cmd.add_argument("--keep-html", action="store_true", help="also write the HTML handed to WeasyPrint")
+        _add_progress_options(cmd)
+    _add_watch_command(sub)
     return p
+
+
+def _add_progress_options(cmd: argparse.ArgumentParser) -> None:
+    """--progress / --no-progress: stage and page progress on stderr (default: only on a terminal)."""
+    group = cmd.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_const", const="on", default="auto",
+                       help="print a line per build stage on stderr even when it is not a terminal")
+    group.add_argument("--no-progress", dest="progress", action="store_const", const="off",
+                       help="never show progress (by default a status line is shown on a terminal only)")
+
+
+def _add_watch_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``watch`` command: rebuild when a source or template changes."""
+    cmd = sub.add_parser("watch", help="rebuild the chosen outputs whenever a source or template changes",
+                         description="Build once, then rebuild whenever a file of a document or a project template "
+                                     "changes, printing one line per rebuild (or the errors, and keep watching). "
+                                     "Stop with Ctrl-C.")
+    cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
+    cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
+    cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    cmd.add_argument("--formats", default="pdf,epub,html", type=_formats,
+                     help="comma-separated outputs to rebuild: pdf, epub, html (default: pdf,epub,html)")
+    cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size of the PDF (default: a4)")
+    cmd.add_argument("--marks", action="store_true", help="add crop marks and 3 mm bleed to the PDF")
+    _add_progress_options(cmd)
+
+
+def _formats(text: str) -> list[str]:
+    """Parse --formats, refusing unknown names."""
+    from generator.build import FORMATS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    return list(dict.fromkeys(names))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,19 +102,25 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     """Carry out one parsed command."""
     from generator import build  # imported late so that --help stays fast
+    from generator.progress import make_progress
 
+    progress = make_progress(getattr(args, "progress", "auto"))
     if args.command == "check":
-        documents = build.check(args.source, args.slugs)
+        documents = build.check(args.source, args.slugs, progress)
         for document in documents:
             _print_warnings(document.warnings)
             print(f"{document.slug}: ok ({len(document.chapters)} chapters, {len(document.glossary)} glossary terms)")
         return EXIT_OK
     from generator.writers import BuildOptions
 
-    formats = ["pdf", "epub"] if args.command == "all" else [args.command]
     options = BuildOptions(paper=getattr(args, "paper", "a4"), marks=getattr(args, "marks", False),
                            keep_html=getattr(args, "keep_html", False))
-    result = build.build(args.source, args.slugs, formats, args.out, options)
+    if args.command == "watch":
+        from generator.watch import watch
+
+        return watch(args.source, args.slugs, args.formats, args.out, options, progress)
+    formats = ["pdf", "epub"] if args.command == "all" else [args.command]
+    result = build.build(args.source, args.slugs, formats, args.out, options, progress)
     for document in result.documents:
         _print_warnings(document.warnings)
     for path in result.written:

@@ -1,0 +1,111 @@
+"""The watcher: a real ``python -m generator watch`` on a temporary copy of a document, bounded by timeouts."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.templates import PROJECT_TEMPLATES
+from generator.watch import affected_documents
+from tests.conftest import FIXTURES, ROOT
+
+DOC = "web-doc"
+TIMEOUT = 60.0  # seconds to wait for one line; generous for a loaded 2-core machine, never reached when it works
+
+
+class Watcher:
+    """A running watcher whose output lines (stdout and stderr together) are read on a thread."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        """Move each output line into the queue."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str) -> str:
+        """The first new line matching pattern; fails after TIMEOUT with everything seen so far."""
+        while True:
+            try:
+                line = self.lines.get(timeout=TIMEOUT)
+            except queue.Empty:
+                pytest.fail(f"no line matching {pattern!r} within {TIMEOUT} s; output so far: {self.seen}")
+            self.seen.append(line)
+            if re.search(pattern, line):
+                return line
+
+
+@pytest.fixture
+def watcher(tmp_path: Path) -> Iterator[tuple[Watcher, Path, Path]]:
+    """A watcher on a copy of the web fixture building HTML into tmp_path/out; stopped afterwards."""
+    source = tmp_path / "source"
+    shutil.copytree(FIXTURES / DOC, source / DOC)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "watch", DOC, "--source", str(source), "--out", str(out), "--formats", "html"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    try:
+        yield Watcher(process), source / DOC, out
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_watch_rebuilds_reports_errors_and_keeps_watching(watcher: tuple[Watcher, Path, Path]) -> None:
+    """An edit rebuilds with a timed line, a broken chapter prints its error and writes nothing, a fix rebuilds, Ctrl-C stops."""
+    w, doc, out = watcher
+    page = out / f"{DOC}.html"
+    w.wait_for(r"^watching ")
+    w.wait_for(r"^\[\d\d:\d\d:\d\d\] built .*web-doc\.html in \d+\.\d\d s$")
+
+    with (doc / "01-volumes.md").open("a", encoding="utf-8") as chapter:
+        chapter.write("\nA sentence added while watching.\n")
+    line = w.wait_for(r"rebuilt ")
+    assert re.search(r"rebuilt .*web-doc\.html in \d+\.\d\d s \(.*01-volumes\.md changed\)$", line)
+    assert "A sentence added while watching." in page.read_text(encoding="utf-8")
+
+    before = page.read_bytes()
+    (doc / "02-outlook.md").write_text("No heading here.\n", encoding="utf-8")
+    error = w.wait_for(r"02-outlook\.md:\d+:\d+: ")
+    assert "02-outlook.md:1:1: a chapter must begin with a '# ' heading" in error
+    assert re.search(r"build failed in \d+\.\d\d s: 1 error, nothing written \(.*02-outlook\.md changed\)$", w.wait_for(r"build failed"))
+    assert page.read_bytes() == before
+
+    (doc / "02-outlook.md").write_text("# Outlook\n\nRepaired while watching.\n", encoding="utf-8")
+    w.wait_for(r"rebuilt .*02-outlook\.md changed")
+    assert "Repaired while watching." in page.read_text(encoding="utf-8")
+    assert not any("Traceback" in line for line in w.seen)
+
+    w.process.send_signal(signal.SIGINT)
+    w.wait_for(r"^stopped watching$")
+    assert w.process.wait(timeout=TIMEOUT) == 0
+
+
+def test_a_template_change_rebuilds_every_document_and_a_chapter_change_only_its_own(tmp_path: Path) -> None:
+    """Changes map to documents: a project template to all, a document file to that document, others to none."""
+    for slug in ("alpha", "beta"):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "document.yaml").write_text("title: x\n", encoding="utf-8")
+    assert affected_documents([PROJECT_TEMPLATES / "web" / "web.css"], tmp_path, []) == ["alpha", "beta"]
+    assert affected_documents([tmp_path / "beta" / "01-a.md"], tmp_path, []) == ["beta"]
+    assert affected_documents([tmp_path / "beta" / "images" / "x.png", tmp_path / "alpha" / "glossary.yaml"], tmp_path, []) == ["alpha", "beta"]
+    assert affected_documents([tmp_path / "beta" / "01-a.md"], tmp_path, ["alpha"]) == []
+    assert affected_documents([tmp_path.parent / "elsewhere.md"], tmp_path, []) == []
