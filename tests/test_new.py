@@ -1,0 +1,57 @@
+"""`new`: a starter document that builds at once, never over an existing folder, only with a valid name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import run_generator
+from tests.helpers import epubcheck_problems, pdf_text
+
+
+def test_new_document_builds_pdf_and_a_clean_epub(tmp_path: Path) -> None:
+    """new creates a commented document.yaml, a chapter and a glossary; PDF and EPUB build, EPUBCheck is clean."""
+    source, out = tmp_path / "source", tmp_path / "build"
+    created = run_generator("new", "water-policy-2027", "--source", str(source))
+    assert created.returncode == 0, created.stderr
+    root = source / "water-policy-2027"
+    assert sorted(p.name for p in root.iterdir()) == ["01-introduction.md", "document.yaml", "glossary.yaml"]
+    assert sum(line.lstrip().startswith("#") for line in (root / "document.yaml").read_text().splitlines()) >= 5
+    built = run_generator("all", "water-policy-2027", "--source", str(source), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    assert built.stderr == ""  # no warnings either
+    assert PdfReader(str(out / "water-policy-2027.pdf")).metadata.title == "Water policy 2027"
+    assert "Introduction" in pdf_text(out / "water-policy-2027.pdf")
+    assert epubcheck_problems(out / "water-policy-2027.epub") == []
+
+
+def test_new_takes_its_date_from_source_date_epoch(tmp_path: Path) -> None:
+    """With SOURCE_DATE_EPOCH set, the starter's date is that day, so runs are reproducible."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
+    assert run_generator("new", "dated", "--source", str(tmp_path), env=env).returncode == 0
+    assert "date: 2026-01-01" in (tmp_path / "dated" / "document.yaml").read_text()
+
+
+def test_new_refuses_an_existing_folder(tmp_path: Path) -> None:
+    """A second new with the same name exits 2, says the folder exists and leaves its files untouched."""
+    assert run_generator("new", "mine", "--source", str(tmp_path)).returncode == 0
+    chapter = tmp_path / "mine" / "01-introduction.md"
+    chapter.write_text("# My own words\n", encoding="utf-8")
+    again = run_generator("new", "mine", "--source", str(tmp_path))
+    assert again.returncode == 2
+    assert "already exists" in again.stderr and "mine" in again.stderr
+    assert chapter.read_text() == "# My own words\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]  # no staging folder left behind
+
+
+@pytest.mark.parametrize("slug", ["Bad Name", "../escape", "trailing-", "double--hyphen", "UPPER", "a" * 65])
+def test_new_refuses_an_invalid_name(tmp_path: Path, slug: str) -> None:
+    """A name that is not lower-case letters, digits and single hyphens exits 2 and creates nothing."""
+    result = run_generator("new", slug, "--source", str(tmp_path / "source"))
+    assert result.returncode == 2
+    assert f"invalid document name '{slug}'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "source").exists()
