@@ -10,7 +10,14 @@ import jinja2
 from generator import filters
 from generator.filters import epub_links, print_footnotes
 
-PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+def _project_templates() -> Path:
+    """The project's templates: shipped in the package when installed, else templates/ of the checkout."""
+    shipped = Path(__file__).resolve().parent / "_templates"
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+PROJECT_TEMPLATES = _project_templates()
 
 
 @dataclass(frozen=True)
