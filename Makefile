@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DOC ?=
 PAPER ?= a4
 MARKS ?=
+LAYOUT ?= booklet
+NAME ?=
 BUILD := build
 FORMATS ?= pdf,epub,html
 PROGRESS ?=
@@ -19,8 +21,11 @@ CODE := $(shell find generator -name '*.py') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
 PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
 PROGRESS_FLAG := $(if $(filter-out 0,$(PROGRESS)),--progress)
+$(if $(filter booklet 2up,$(LAYOUT)),,$(error LAYOUT must be booklet or 2up, not '$(LAYOUT)'))
+HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT).pdf)
+HANDOUT_OPTIONS := $(BUILD)/.handout-options
 
-.PHONY: all pdf epub html watch check test golden ace ace-setup clean distclean help FORCE
+.PHONY: all pdf epub html watch handout new check test golden ace ace-setup clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -33,6 +38,12 @@ html: $(HTMLS) ## build build/<slug>.html, one self-contained web page (PROGRESS
 
 watch: $(STAMP) ## rebuild on every change to a source or template (FORMATS=pdf,epub,html; Ctrl-C stops)
 	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PDF_FLAGS) $(PROGRESS_FLAG)
+
+handout: $(HANDOUTS) ## build build/<slug>-booklet.pdf to print and fold (LAYOUT=2up, PAPER=letter)
+
+new: $(STAMP) ## create source/<NAME>/ with starter files that build at once (NAME=slug)
+	@test -n "$(NAME)" || { echo "usage: make new NAME=<slug>, e.g. make new NAME=water-policy-2027" >&2; exit 2; }
+	$(PY) -m generator new $(NAME)
 
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)
@@ -79,6 +90,11 @@ $(PDF_OPTIONS): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(PDF_FLAGS)' | cmp -s - $@ || echo '$(PDF_FLAGS)' > $@
 
+# Rewritten only when PAPER changes (the layout is in the file name).
+$(HANDOUT_OPTIONS): FORCE
+	@mkdir -p $(BUILD)
+	@echo '--paper $(PAPER)' | cmp -s - $@ || echo '--paper $(PAPER)' > $@
+
 .SECONDEXPANSION:
 $(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
@@ -88,3 +104,9 @@ $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 
 $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
+
+$(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator handout $* --out $(BUILD) --paper $(PAPER) --layout booklet $(PROGRESS_FLAG)
+
+$(BUILD)/%-2up.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator handout $* --out $(BUILD) --paper $(PAPER) --layout 2up $(PROGRESS_FLAG)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import SourceError, UsageError, display_path
+
+if TYPE_CHECKING:
+    from generator.progress import Progress
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 REPORT_URL = "the project's issue tracker"
@@ -14,7 +18,7 @@ REPORT_URL = "the project's issue tracker"
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m generator``."""
-    p = argparse.ArgumentParser(prog="python -m generator", description="Build briefings as PDF and EPUB from source/.")
+    p = argparse.ArgumentParser(prog=program_name(), description="Build briefings as PDF and EPUB from source/.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("pdf", "build the PDF briefing of each document"),
@@ -34,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--keep-html", action="store_true", help="also write the HTML handed to WeasyPrint")
         _add_progress_options(cmd)
     _add_watch_command(sub)
+    add_handout_parser(sub)
+    add_new_parser(sub)
     return p
 
 
@@ -73,6 +79,40 @@ def _formats(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def add_handout_parser(sub: argparse._SubParsersAction) -> None:
+    """``handout``: the PDF imposed two pages to a sheet side, as a folded booklet or plain two-up."""
+    cmd = sub.add_parser(
+        "handout", help="build a print-ready booklet (or two-up) PDF of each document",
+        description="Build the PDF and impose it two pages to a landscape sheet side. 'booklet' puts the pages "
+                    "in saddle-stitch order, padded with blanks to a multiple of four: print double-sided, "
+                    "flip on the short edge, fold the stack in half. '2up' keeps reading order. Writes "
+                    "<out>/<slug>-booklet.pdf or <out>/<slug>-2up.pdf.")
+    cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
+    cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
+    cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    cmd.add_argument("--layout", choices=("booklet", "2up"), default="booklet",
+                     help="booklet: saddle-stitch order; 2up: reading order (default: booklet)")
+    cmd.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                     help="sheet size: a4 (A5 pages) or letter (half-letter pages) (default: a4)")
+    _add_progress_options(cmd)
+
+
+def add_new_parser(sub: argparse._SubParsersAction) -> None:
+    """``new``: a new document folder from the starter files."""
+    cmd = sub.add_parser(
+        "new", help="create a new document folder that builds at once",
+        description="Create <source>/<SLUG>/ with a commented document.yaml, one chapter and a glossary. "
+                    "SLUG is lower-case letters, digits and hyphens. An existing folder is never overwritten.")
+    cmd.add_argument("slug", metavar="SLUG", help="the new document's folder name, e.g. water-policy-2027")
+    cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
+
+
+def program_name() -> str:
+    """How the user called us: ``briefing`` when installed as a command, else ``python -m generator``."""
+    called = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return called if called == "briefing" else "python -m generator"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; return the process exit code."""
     args = parser().parse_args(argv)
@@ -105,6 +145,11 @@ def run(args: argparse.Namespace) -> int:
     from generator.progress import make_progress
 
     progress = make_progress(getattr(args, "progress", "auto"))
+
+    if args.command == "new":
+        return run_new(args)
+    if args.command == "handout":
+        return run_handout(args, progress)
     if args.command == "check":
         documents = build.check(args.source, args.slugs, progress)
         for document in documents:
@@ -121,6 +166,27 @@ def run(args: argparse.Namespace) -> int:
         return watch(args.source, args.slugs, args.formats, args.out, options, progress)
     formats = ["pdf", "epub"] if args.command == "all" else [args.command]
     result = build.build(args.source, args.slugs, formats, args.out, options, progress)
+    for document in result.documents:
+        _print_warnings(document.warnings)
+    for path in result.written:
+        print(f"wrote {display_path(path)}")
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Create a new document folder and say how to build it."""
+    from generator.scaffold import new_document
+
+    root = new_document(args.source, args.slug)
+    print(f"created {display_path(root)}; build it with: make DOC={args.slug}")
+    return EXIT_OK
+
+
+def run_handout(args: argparse.Namespace, progress: Progress) -> int:
+    """Build the imposed handouts."""
+    from generator.handout import build_handouts
+
+    result = build_handouts(args.source, args.slugs, args.out, args.layout, args.paper, progress)
     for document in result.documents:
         _print_warnings(document.warnings)
     for path in result.written:
