@@ -53,7 +53,21 @@ def check(source_dir: Path, slugs: list[str], progress: Progress | None = None) 
     with progress.stage("load") as stage:
         loaded = load_all(source_dir, slugs or find_documents(source_dir))
         stage.detail = f"{len(loaded)} document{'s' if len(loaded) != 1 else ''}"
-    return [link_document(document, progress) for document in loaded]
+    return link_all(loaded, progress)
+
+
+def link_all(documents: list[Document], progress: Progress) -> list[Document]:
+    """Run the glossary pass on every document, reporting the problems of all of them together."""
+    linked: list[Document] = []
+    problems = []
+    for document in documents:
+        try:
+            linked.append(link_document(document, progress))
+        except SourceError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise SourceError(problems)
+    return linked
 
 
 def link_document(document: Document, progress: Progress) -> Document:

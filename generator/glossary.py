@@ -1,9 +1,15 @@
 """The glossary linking pass: a document in, the same document out with terms linked.
 
-One compiled alternation holds every term and alias, longest first, so the text is
-scanned once whatever the size of the glossary. The pass works on the chapters' XHTML,
-which the Markdown stage produced and which therefore has a simple, known shape: tags
-never contain a raw '>' and text holds no raw '<'.
+Matching is word-anchored: the text is scanned once for words, each word is looked up in
+a dictionary of the words that terms and aliases can start with, and only the few forms
+filed there are compared with the text. The work is therefore linear in the text whatever
+the size of the glossary (one scan, one dictionary lookup per word), and "longest match
+wins" is exact: every candidate at a word is tried and the longest match kept. The
+matching rules themselves are described in README.md, "Glossary".
+
+The pass works on the chapters' XHTML, which the Markdown stage produced and which
+therefore has a simple, known shape: tags never contain a raw '>', text holds no raw '<',
+and the only `<span data-term>` elements are the term marks of `[text](term:NAME)` links.
 """
 
 from __future__ import annotations
@@ -11,25 +17,97 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import replace
-from html import escape
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from html import escape, unescape
+from pathlib import Path
 
+from generator.errors import Problem, SourceError
+from generator.markdown import NO_TERM, slugify
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 
+GLOSSARY_FILE = "glossary.yaml"
+DOCUMENT_FILE = "document.yaml"
 TAG_OR_TEXT = re.compile(r"<[^>]*>|[^<]+")
-SKIPPED_ELEMENTS = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"})
-ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9&.\-]*$")
+TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+WORD = re.compile(r"\w+")
+FORM_PARTS = re.compile(r"(\w+)")
+TERM_MARK = re.compile(r'<span class="term-mark" data-term="([^"]*)" data-line="(\d+)" data-column="(\d+)">')
+# Elements whose text is never linked: headings and labels, links, code, and the callouts
+# that repeat or display text rather than run it (a pull quote repeats a sentence of the body).
+SKIPPED_ELEMENTS = frozenset({"a", "code", "pre", "kbd", "samp", "h1", "h2", "h3", "h4", "h5", "h6", "th", "dt", "script", "style"})
+SKIPPED_CLASSES = ("callout pullquote", "callout keyfigure")
+IS_WORD_CHAR = re.compile(r"\w").match
+HYPHENS = "-\u2010\u2011"  # hyphen-minus, hyphen, non-breaking hyphen
+HYPHEN_SET = frozenset(HYPHENS)
+SINGLE_QUOTES, DOUBLE_QUOTES = "'\u2018\u2019", '"\u201c\u201d'
+QUOTES = {q: SINGLE_QUOTES for q in SINGLE_QUOTES} | {q: DOUBLE_QUOTES for q in DOUBLE_QUOTES}
 
 
 def link_glossary(document: Document) -> Document:
-    """Link glossary terms in every chapter and record where each term is used."""
-    if not document.glossary:
-        return document
-    matcher = TermMatcher(document.glossary)
+    """Link glossary terms in every chapter, record every use, and check the glossary."""
+    problems = check_entries(document)
+    glossary_path = document.root / GLOSSARY_FILE
+    terms = TermIndex(document.glossary)
     uses: dict[str, list[TermUse]] = defaultdict(list)
-    chapters = tuple(_link_chapter(chapter, matcher, document.meta.glossary_links, uses) for chapter in document.chapters)
-    glossary = tuple(replace(entry, uses=tuple(uses[entry.id])) for entry in sort_entries(document.glossary))
-    return replace(document, chapters=chapters, glossary=glossary)
+    chapters = tuple(_link_chapter(c, terms, document.meta.glossary_links, uses, problems) for c in document.chapters)
+    entries = tuple(_cross_reference(e, terms, glossary_path, problems) for e in document.glossary)
+    summary = tuple(_strip_marks(html, terms, document.root / DOCUMENT_FILE, problems) for html in document.meta.summary_html)
+    if problems:
+        raise SourceError(problems)
+    entries = tuple(replace(e, uses=tuple(uses[e.id])) for e in entries)
+    return replace(
+        document,
+        meta=replace(document.meta, summary_html=summary),
+        chapters=chapters,
+        glossary=sort_entries(entries),
+        warnings=document.warnings + tuple(unused_term_warnings(entries, glossary_path)),
+    )
+
+
+# --- Checks -------------------------------------------------------------------------------
+
+
+def check_entries(document: Document) -> list[Problem]:
+    """Empty definitions, forms without a letter or digit, and forms or ids shared by two entries."""
+    path = document.root / GLOSSARY_FILE
+    problems: list[Problem] = []
+    owner: dict[str, GlossaryEntry] = {}
+    ids: dict[str, GlossaryEntry] = {}
+    for entry in document.glossary:
+        if not _visible(entry.definition_html).strip():
+            problems.append(Problem(path, entry.line, 1, f"the definition of '{entry.term}' is empty"))
+        clashed = False
+        for form in (entry.term, *entry.aliases):
+            folded = _fold(form)
+            if not WORD.search(form):
+                problems.append(Problem(path, entry.line, 1, f"the term or alias '{form}' has no letter or digit to match"))
+            elif folded in owner and owner[folded] is not entry:
+                problems.append(_clash(path, entry, owner[folded], f"shares the term or alias '{form}' with"))
+                clashed = True
+            owner.setdefault(folded, entry)
+        if entry.id in ids and not clashed:
+            problems.append(_clash(path, entry, ids[entry.id], f"would share the anchor '{entry.id}' with"))
+        ids.setdefault(entry.id, entry)
+    return problems
+
+
+def _clash(path: Path, entry: GlossaryEntry, earlier: GlossaryEntry, what: str) -> Problem:
+    """A problem naming both entries involved in a clash."""
+    return Problem(path, entry.line, 1, f"the entry '{entry.term}' {what} the entry '{earlier.term}' (line {earlier.line})")
+
+
+def unused_term_warnings(entries: Iterable[GlossaryEntry], path: Path) -> list[str]:
+    """One warning for each term that is defined but never used in the text."""
+    return [
+        str(Problem(path, e.line, 1, f"glossary term '{e.term}' is defined but never used in the text", warning=True))
+        for e in entries
+        if not e.uses
+    ]
+
+
+# --- Order --------------------------------------------------------------------------------
 
 
 def sort_entries(entries: tuple[GlossaryEntry, ...]) -> tuple[GlossaryEntry, ...]:
@@ -38,95 +116,336 @@ def sort_entries(entries: tuple[GlossaryEntry, ...]) -> tuple[GlossaryEntry, ...
 
 
 def sort_key(term: str) -> str:
-    """The key a term is alphabetised by."""
+    """The key a term is alphabetised by: 'Éclair' and '"eclair' both sort as 'eclair'."""
     folded = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
-    return folded.lstrip("\"'“‘([{-_.*# ").casefold()
+    return re.sub(r"^[\W_]+", "", folded).casefold()
 
 
-class TermMatcher:
-    """Finds every glossary term and alias in a text with one regular expression."""
-
-    def __init__(self, entries: tuple[GlossaryEntry, ...]) -> None:
-        self.entry_for: dict[str, str] = {}
-        patterns: list[tuple[int, str]] = []
-        for entry in entries:
-            for form in (entry.term, *entry.aliases):
-                group = f"t{len(patterns)}"
-                self.entry_for[group] = entry.id
-                patterns.append((len(form), f"(?P<{group}>{_form_pattern(form)})"))
-        alternation = "|".join(p for _, p in sorted(patterns, key=lambda item: -item[0]))
-        self.regex = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w])")
-
-    def finditer(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, entry id) for each match, left to right."""
-        return [(m.start(), m.end(), self.entry_for[m.lastgroup or ""]) for m in self.regex.finditer(text)]
+# --- Matching -----------------------------------------------------------------------------
 
 
-def _form_pattern(form: str) -> str:
-    """The pattern for one spelling: acronyms exactly, other words in any case and with a plural."""
-    words = r"[\s\u00a0]+".join(re.escape(w) for w in form.split())
-    if ACRONYM.match(form):
-        return words + "s?"
-    return f"(?i:{words}(?:s|es)?)"
+def is_acronym(form: str) -> bool:
+    """Whether a form is written like an acronym (letters all capitals, as AWS, FTC or U.S.)."""
+    return any(c.isalpha() for c in form) and not any(c.islower() for c in form)
 
 
-def _link_chapter(chapter: Chapter, matcher: TermMatcher, mode: str, uses: dict[str, list[TermUse]]) -> Chapter:
-    """Wrap each use of a term in the chapter: a link where the mode says so, an anchor elsewhere."""
-    linked_here: set[str] = set()
-    counter: dict[str, int] = defaultdict(int)
-    out: list[str] = []
-    skip_depth = 0
-    for piece in TAG_OR_TEXT.findall(chapter.html):
-        if piece.startswith("<"):
-            skip_depth += _skip_change(piece)
-            out.append(piece)
-        elif skip_depth:
-            out.append(piece)
+def plurals(word: str, acronym: bool) -> list[str]:
+    """The word and its regular English plural: chip/chips, tax/taxes, policy/policies, GPU/GPUs."""
+    if acronym or word[-1:].isdigit():
+        return [word, word + "s"]
+    lower = word.lower()
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return [word, word + "es"]
+    if len(lower) > 1 and lower.endswith("y") and lower[-2] not in "aeiou":
+        return [word, word[:-1] + "ies"]
+    return [word, word + "s"]
+
+
+@dataclass(frozen=True)
+class Form:
+    """One spelling (a term or an alias) of an entry, and how to tell whether a text holds it.
+
+    A form is split into words and what lies around and between them (its "gaps"). A match
+    compares the words (exactly for acronyms, in any case otherwise, the last one possibly
+    in the plural) and lets the gaps vary as README.md describes: a space also matches a
+    line break or a hyphen, a hyphen also matches a space or nothing, and straight and curly
+    quotes match each other. Plain string comparisons, no regular expression per form: with
+    thousands of terms, compiling one pattern each would cost more than the whole scan.
+    """
+
+    entry_id: str
+    text: str
+
+    @cached_property
+    def acronym(self) -> bool:
+        """Whether the form matches case-sensitively."""
+        return is_acronym(self.text)
+
+    @cached_property
+    def parts(self) -> list[str]:
+        """Gaps and words alternating: gap, word, gap, ..., word, gap (gaps may be empty)."""
+        return FORM_PARTS.split(self.text if self.acronym else self.text.lower())
+
+    @cached_property
+    def lead(self) -> int:
+        """Characters of leading punctuation, as in '.NET'."""
+        return len(self.parts[0])
+
+    @cached_property
+    def endings(self) -> list[str]:
+        """The spellings of the last word, longest first: the word and its plural."""
+        return sorted(plurals(self.parts[-2], self.acronym), key=len, reverse=True)
+
+    def end_at(self, text: str, word: re.Match[str]) -> int | None:
+        """Where a match of the form starting at this word ends, or None when there is none."""
+        if len(self.parts) == 3 and not self.lead and not self.parts[2]:  # one bare word: the common case
+            found = word.group() if self.acronym else word.group().lower()
+            return word.end() if found in self.endings else None
+        start = word.start() - self.lead
+        if start < 0 or (start and IS_WORD_CHAR(text[start - 1])):
+            return None
+        position: int | None = _skip_gap(text, start, self.parts[0])
+        for index in range(1, len(self.parts) - 2, 2):
+            position = self._word(text, position, self.parts[index])
+            position = _skip_gap(text, position, self.parts[index + 1])
+        return self._ending(text, position)
+
+    def _word(self, text: str, position: int | None, word: str) -> int | None:
+        """The position after a word of the form found at position, or None."""
+        if position is None:
+            return None
+        found = text[position : position + len(word)]
+        return position + len(word) if (found if self.acronym else found.lower()) == word else None
+
+    def _ending(self, text: str, position: int | None) -> int | None:
+        """The end of the match after the last word (in any of its spellings) and the trailing gap."""
+        for ending in self.endings if position is not None else ():
+            end = _skip_gap(text, self._word(text, position, ending), self.parts[-1])
+            if end is not None and not (end < len(text) and IS_WORD_CHAR(text[end])):
+                return end
+        return None
+
+
+def _skip_gap(text: str, position: int | None, gap: str) -> int | None:
+    """The position after a gap of a form found at position (as loosely as the rules allow), or None."""
+    if position is None or not gap:
+        return position
+    if gap.isspace():  # a space: any run of white space, or one hyphen
+        return _skip_space(text, position) or (position + 1 if text[position : position + 1] in HYPHEN_SET else None)
+    if gap in HYPHEN_SET:  # a hyphen: a hyphen, white space, or nothing ('multi-cloud', 'multi cloud', 'multicloud')
+        return position + 1 if text[position : position + 1] in HYPHEN_SET else _skip_space(text, position) or position
+    for char in gap:
+        if char.isspace():
+            position = _skip_space(text, position)
+        elif position < len(text) and (text[position] == char or text[position] in QUOTES.get(char, "")):
+            position += 1
         else:
-            out.append(_link_text(piece, chapter.id, matcher, mode, linked_here, counter, uses))
-    return replace(chapter, html="".join(out))
+            return None
+        if position is None:
+            return None
+    return position
 
 
-def _skip_change(tag: str) -> int:
-    """+1 entering an element whose text is never linked, -1 leaving one, 0 otherwise."""
-    name = re.match(r"</?([a-zA-Z0-9]+)", tag)
-    if not name or name.group(1).lower() not in SKIPPED_ELEMENTS or tag.endswith("/>"):
-        return 0
-    return -1 if tag.startswith("</") else 1
+def _skip_space(text: str, position: int) -> int | None:
+    """The position after a run of white space starting at position, or None if there is none."""
+    end = position
+    while end < len(text) and text[end].isspace():
+        end += 1
+    return end if end > position else None
 
 
-def _link_text(
-    text: str,
-    chapter_id: str,
-    matcher: TermMatcher,
-    mode: str,
-    linked_here: set[str],
-    counter: dict[str, int],
-    uses: dict[str, list[TermUse]],
-) -> str:
-    """Replace the terms in one escaped text run with links or anchors."""
-    pieces: list[str] = []
-    position = 0
-    for start, end, entry_id in matcher.finditer(text):
-        counter[entry_id] += 1
-        anchor = f"{chapter_id}-{entry_id}-{counter[entry_id]}"
-        link = mode == "every" or (mode == "first-per-chapter" and entry_id not in linked_here)
-        linked_here.add(entry_id)
-        uses[entry_id].append(TermUse(chapter_id=chapter_id, anchor=anchor, linked=link))
-        pieces.append(text[position:start])
-        pieces.append(_term_markup(text[start:end], entry_id, anchor, link))
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+@dataclass(frozen=True)
+class Match:
+    """One occurrence of a term in a text: [start, end) and the entry it belongs to."""
+
+    start: int
+    end: int
+    entry_id: str
 
 
-def _term_markup(text: str, entry_id: str, anchor: str, link: bool) -> str:
-    """The markup around one use of a term."""
-    if link:
-        return f'<a class="glossref" epub:type="glossref" role="doc-glossref" id="{anchor}" href="#{entry_id}">{text}</a>'
-    return f'<span class="term-use" id="{anchor}">{text}</span>'
+class TermIndex:
+    """Every term and alias of a glossary, looked up by the word a match must start with."""
+
+    def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
+        self.by_first_word: dict[str, list[Form]] = defaultdict(list)
+        self.by_name: dict[str, str] = {}
+        for entry in entries:
+            for text in (entry.term, *entry.aliases):
+                self._add(Form(entry.id, text))
+                self.by_name.setdefault(_fold(text), entry.id)
+                self.by_name.setdefault(slugify(text), entry.id)
+
+    def _add(self, form: Form) -> None:
+        """File a form under each word a match of it can start with."""
+        for key in first_words(form.text):
+            self.by_first_word[key].append(form)
+
+    def resolve(self, name: str) -> str | None:
+        """The entry id a forced link names (by term, alias or slug, in any case), or None."""
+        return self.by_name.get(_fold(name)) or self.by_name.get(slugify(name))
+
+    def find(self, text: str) -> list[Match]:
+        """Every term in a plain text, left to right, the longest where several start at one word."""
+        found: list[Match] = []
+        end = 0
+        lookup = self.by_first_word.get  # this loop runs once per word of the text: keep it lean
+        for word in WORD.finditer(text):
+            forms = lookup(word.group().lower())
+            if forms is not None and word.start() >= end:
+                best = _longest(forms, text, word)
+                if best:
+                    found.append(best)
+                    end = best.end
+        return found
 
 
-def _unused(document: Document) -> list[str]:
-    """Terms that are defined but never used (reported once per build as warnings)."""
-    return [escape(e.term) for e in document.glossary if not e.uses]
+def _longest(forms: list[Form], text: str, word: re.Match[str]) -> Match | None:
+    """The longest of the forms that matches at a word (its leading punctuation included)."""
+    best: Match | None = None
+    for form in forms:
+        end = form.end_at(text, word)
+        if end is not None and (best is None or end > best.end):
+            best = Match(word.start() - form.lead, end, form.entry_id)
+    return best
+
+
+def first_words(form: str) -> set[str]:
+    """The lower-cased words a match of a form can start with (plurals and closed-up compounds too)."""
+    parts = FORM_PARTS.split(form)
+    words = parts[1::2]
+    acronym = is_acronym(form)
+    keys = {words[0].lower()}
+    if len(words) == 1:
+        keys |= {p.lower() for p in plurals(words[0], acronym)}
+    hyphen_joined = all(sep in HYPHEN_SET for sep in parts[2:-1:2])
+    if len(words) > 1 and hyphen_joined:  # 'multi-cloud' also matches 'multicloud'
+        keys |= {p.lower() for p in plurals("".join(words), acronym)}
+    return keys
+
+
+def _fold(text: str) -> str:
+    """A form as compared for clashes and forced-link names: spaces collapsed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
+# --- Linking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Open:
+    """An element open while walking XHTML: whether its text is skipped, and what replaces its end tag."""
+
+    skipped: bool
+    end_tag: str | None  # None: keep the element's own end tag
+
+
+@dataclass
+class Linker:
+    """The state of linking one run of XHTML: which terms are linked so far, and what was found."""
+
+    terms: TermIndex
+    path: Path
+    problems: list[Problem]
+    chapter_id: str = ""
+    mode: str = "first-per-chapter"
+    uses: dict[str, list[TermUse]] = field(default_factory=dict)
+    self_id: str = ""  # in a definition: the entry defined, never linked to itself
+    linked: set[str] = field(default_factory=set)
+    counter: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    line: int = 0  # where problems are reported when the marks carry no useful line
+
+    def link_html(self, html: str, strip_only: bool = False) -> str:
+        """Link the terms in a run of XHTML; with strip_only, only resolve and remove term marks."""
+        out: list[str] = []
+        stack: list[Open] = []
+        skipping = strip_only
+        for piece in TAG_OR_TEXT.findall(html):
+            if piece.startswith("</"):
+                element = stack.pop() if stack else Open(False, None)
+                out.append(piece if element.end_tag is None else element.end_tag)
+                skipping = strip_only or any(e.skipped for e in stack)
+            elif piece.startswith("<"):
+                out.append(self._open(piece, stack, skipping))
+                skipping = strip_only or any(e.skipped for e in stack)
+            else:
+                out.append(piece if skipping else self._link_text(piece))
+        return "".join(out)
+
+    def _open(self, tag: str, stack: list[Open], skipping: bool) -> str:
+        """Handle an opening or empty tag: push it, and turn a term mark into a link or nothing."""
+        if tag.endswith("/>") or tag.startswith("<!"):
+            return tag
+        mark = TERM_MARK.match(tag)
+        if mark:
+            return self._open_mark(mark, stack, skipping)
+        name = TAG_NAME.match(tag)
+        skipped = bool(name and name.group(1).lower() in SKIPPED_ELEMENTS) or any(f'class="{c}"' in tag for c in SKIPPED_CLASSES)
+        stack.append(Open(skipped, None))
+        return tag
+
+    def _open_mark(self, mark: re.Match[str], stack: list[Open], skipping: bool) -> str:
+        """A `[text](term:NAME)` mark: a forced link (checked), or a suppressed span for `term:-`."""
+        name = unescape(mark.group(1))
+        if name == NO_TERM:
+            stack.append(Open(True, ""))
+            return ""
+        entry_id = self.terms.resolve(name)
+        if entry_id is None:
+            line, column = (int(mark.group(2)), int(mark.group(3))) if not self.line else (self.line, 1)
+            message = f"the glossary link 'term:{name}' names no term or alias of {GLOSSARY_FILE}"
+            self.problems.append(Problem(self.path, line, column, message))
+        if entry_id is None or skipping or entry_id == self.self_id:
+            stack.append(Open(True, ""))
+            return ""
+        stack.append(Open(True, "</a>"))
+        return self._start_link(entry_id)
+
+    def _link_text(self, text: str) -> str:
+        """Replace the terms in one escaped text run with links or anchors."""
+        plain = unescape(text) if "&" in text else text
+        matches = self.terms.find(plain)
+        if not matches:
+            return text
+        pieces: list[str] = []
+        position = 0
+        for match in matches:
+            if match.entry_id == self.self_id:
+                continue
+            pieces.append(escape(plain[position : match.start], quote=False))
+            pieces.append(self._use(match.entry_id, escape(plain[match.start : match.end], quote=False)))
+            position = match.end
+        pieces.append(escape(plain[position:], quote=False))
+        return "".join(pieces)
+
+    def _use(self, entry_id: str, text: str) -> str:
+        """The markup around one automatically found use of a term."""
+        wanted = self.mode == "every" or (self.mode == "first-per-chapter" and entry_id not in self.linked)
+        if wanted:
+            return f"{self._start_link(entry_id)}{text}</a>"
+        if not self.chapter_id:  # a definition: plain text after the first cross-reference
+            return text
+        anchor = self._record(entry_id, linked=False)
+        return f'<span class="term-use" id="{anchor}">{text}</span>'
+
+    def _start_link(self, entry_id: str) -> str:
+        """The opening tag of a glossary link, recording the use when it is in a chapter."""
+        self.linked.add(entry_id)
+        if not self.chapter_id:
+            return f'<a class="glossref" epub:type="glossref" role="doc-glossref" href="#{entry_id}">'
+        anchor = self._record(entry_id, linked=True)
+        return f'<a class="glossref" epub:type="glossref" role="doc-glossref" id="{anchor}" href="#{entry_id}">'
+
+    def _record(self, entry_id: str, linked: bool) -> str:
+        """Record a use in a chapter and return its anchor, unique in the document."""
+        self.counter[entry_id] += 1
+        # '_' never occurs in heading ids (slugs), so these anchors cannot collide with them.
+        anchor = f"{self.chapter_id}-{entry_id}_{self.counter[entry_id]}"
+        self.uses.setdefault(entry_id, []).append(TermUse(chapter_id=self.chapter_id, anchor=anchor, linked=linked))
+        return anchor
+
+
+def _link_chapter(chapter: Chapter, terms: TermIndex, mode: str, uses: dict[str, list[TermUse]], problems: list[Problem]) -> Chapter:
+    """Link a chapter's body then its footnotes (document order); strip marks from its title and headings."""
+    linker = Linker(terms, chapter.path, problems, chapter_id=chapter.id, mode=mode, uses=uses)
+    return replace(
+        chapter,
+        title_html=linker.link_html(chapter.title_html, strip_only=True),
+        html=linker.link_html(chapter.html),
+        footnotes=tuple(replace(note, html=linker.link_html(note.html)) for note in chapter.footnotes),
+    )
+
+
+def _cross_reference(entry: GlossaryEntry, terms: TermIndex, path: Path, problems: list[Problem]) -> GlossaryEntry:
+    """Link the other terms a definition mentions to their own entries (the first mention of each)."""
+    linker = Linker(terms, path, problems, self_id=entry.id, line=entry.line)
+    return replace(entry, definition_html=linker.link_html(entry.definition_html))
+
+
+def _strip_marks(html: str, terms: TermIndex, path: Path, problems: list[Problem]) -> str:
+    """Remove term marks where links never go (the summary on the title page), checking their names."""
+    return Linker(terms, path, problems, line=1).link_html(html, strip_only=True)
+
+
+def _visible(html: str) -> str:
+    """The text of an XHTML fragment without its tags."""
+    return unescape(re.sub(r"<[^>]*>", "", html))

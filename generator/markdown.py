@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -31,6 +34,10 @@ CALLOUTS: dict[str, tuple[str, str]] = {
     "keyfigure": ('<div class="callout keyfigure">\n', "</div>\n"),
     "quote": ('<blockquote class="callout pullquote">\n', "</blockquote>\n"),
 }
+# A link to `term:NAME` forces a glossary link; `term:-` suppresses one (see README, "Glossary").
+TERM_SCHEME = "term:"
+NO_TERM = "-"
+TERM_IN_SOURCE = re.compile(r"\(\s*<?term:", re.IGNORECASE)
 
 DECORATIVE = "decorative"  # the image title that marks an image with no alt text as decorative
 
@@ -61,13 +68,16 @@ def block_parser() -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
+    _use_term_links(md)
     return md
 
 
 @lru_cache(maxsize=1)
 def inline_parser() -> MarkdownIt:
     """A parser for one-line Markdown (summary points, glossary definitions)."""
-    return MarkdownIt("commonmark", {"xhtmlOut": True, "html": False})
+    md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False})
+    _use_term_links(md)
+    return md
 
 
 def render_inline(text: str) -> str:
@@ -283,3 +293,58 @@ def _render_paragraph_close(self: Any, tokens: Sequence[Token], idx: int, option
     if tokens[idx].meta.get("figure"):
         return "</figure>\n"
     return str(self.renderToken(tokens, idx, options, env))
+
+
+def _use_term_links(md: MarkdownIt) -> None:
+    """Render `[text](term:NAME)` as a term mark for the glossary pass instead of a link."""
+    md.core.ruler.push("term_links", _mark_term_links)
+    md.add_render_rule("term_open", _render_term_open)
+    md.add_render_rule("term_close", _render_term_close)
+
+
+def _mark_term_links(state: StateCore) -> None:
+    """Retype links to `term:` as term_open/term_close, noting the name and the source line and column."""
+    lines = state.src.splitlines()
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            _mark_term_links_in(block.children, block.map[0] if block.map else 0, lines)
+
+
+def _mark_term_links_in(children: list[Token], line: int, lines: list[str]) -> None:
+    """Retype the term links of one inline run; `line` is the zero-based line the run starts on."""
+    is_term: list[bool] = []
+    seen_on_line: dict[int, int] = defaultdict(int)
+    for child in children:
+        if child.type in {"softbreak", "hardbreak"}:
+            line += 1
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            is_term.append(href.lower().startswith(TERM_SCHEME))
+            if is_term[-1]:
+                column = _term_column(lines[line] if line < len(lines) else "", seen_on_line[line])
+                seen_on_line[line] += 1
+                child.type = "term_open"
+                child.meta = {"term": unquote(href[len(TERM_SCHEME):]).strip(), "line": line + 1, "column": column}
+        elif child.type == "link_close" and is_term:
+            if is_term.pop():
+                child.type = "term_close"
+
+
+def _term_column(source_line: str, index: int) -> int:
+    """One-based column of the index-th `term:` link target on a source line (1 when not found)."""
+    found = list(TERM_IN_SOURCE.finditer(source_line))
+    return found[index].end() - len(TERM_SCHEME) + 1 if index < len(found) else 1
+
+
+def _render_term_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
+    """A term mark: the glossary pass turns it into a glossary link (or plain text for `term:-`)."""
+    meta = tokens[idx].meta
+    return (
+        f'<span class="term-mark" data-term="{escape(meta["term"])}" '
+        f'data-line="{meta["line"]}" data-column="{meta["column"]}">'
+    )
+
+
+def _render_term_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
+    """The end of a term mark."""
+    return "</span>"
