@@ -30,6 +30,7 @@ from generator.model import Chapter, Document, GlossaryEntry, TermUse
 GLOSSARY_FILE = "glossary.yaml"
 DOCUMENT_FILE = "document.yaml"
 TAG_OR_TEXT = re.compile(r"<[^>]*>|[^<]+")
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
 WORD = re.compile(r"\w+")
 FORM_PARTS = re.compile(r"(\w+)")
@@ -333,6 +334,7 @@ class Linker:
     linked: set[str] = field(default_factory=set)
     counter: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     line: int = 0  # where problems are reported when the marks carry no useful line
+    taken: frozenset[str] = frozenset()  # ids the chapter already has (headings, notes)
 
     def link_html(self, html: str, strip_only: bool = False) -> str:
         """Link the terms in a run of XHTML; with strip_only, only resolve and remove term marks."""
@@ -418,15 +420,18 @@ class Linker:
     def _record(self, entry_id: str, linked: bool) -> str:
         """Record a use in a chapter and return its anchor, unique in the document."""
         self.counter[entry_id] += 1
-        # '_' never occurs in heading ids (slugs), so these anchors cannot collide with them.
-        anchor = f"{self.chapter_id}-{entry_id}_{self.counter[entry_id]}"
+        anchor = f"{self.chapter_id}-{entry_id}-{self.counter[entry_id]}"
+        while anchor in self.taken:  # a heading id that happens to read like a use anchor
+            self.counter[entry_id] += 1
+            anchor = f"{self.chapter_id}-{entry_id}-{self.counter[entry_id]}"
         self.uses.setdefault(entry_id, []).append(TermUse(chapter_id=self.chapter_id, anchor=anchor, linked=linked))
         return anchor
 
 
 def _link_chapter(chapter: Chapter, terms: TermIndex, mode: str, uses: dict[str, list[TermUse]], problems: list[Problem]) -> Chapter:
     """Link a chapter's body then its footnotes (document order); strip marks from its title and headings."""
-    linker = Linker(terms, chapter.path, problems, chapter_id=chapter.id, mode=mode, uses=uses)
+    ids = frozenset(ID_ATTRIBUTE.findall(" ".join((chapter.html, *(n.html for n in chapter.footnotes)))))
+    linker = Linker(terms, chapter.path, problems, chapter_id=chapter.id, mode=mode, uses=uses, taken=ids)
     return replace(
         chapter,
         title_html=linker.link_html(chapter.title_html, strip_only=True),

@@ -156,7 +156,7 @@ def test_first_use_per_chapter_is_linked_and_every_use_is_recorded() -> None:
     assert [term_uses(c.html) for c in document.chapters] == [[("a", "AWS"), ("span", "AWS")], [("a", "AWS")]]
     uses = document.glossary[0].uses
     assert [(u.chapter_id, u.anchor, u.linked) for u in uses] == [
-        ("ch1", "ch1-g-aws_1", True), ("ch1", "ch1-g-aws_2", False), ("ch2", "ch2-g-aws_1", True)]
+        ("ch1", "ch1-g-aws-1", True), ("ch1", "ch1-g-aws-2", False), ("ch2", "ch2-g-aws-1", True)]
     for use in uses:
         assert len(parse(document.chapter(use.chapter_id).html).xpath(f"//*[@id='{use.anchor}']")) == 1
 
@@ -170,8 +170,8 @@ def test_glossary_links_mode_chooses_which_uses_are_links(mode: str, expected: l
 def test_link_markup_follows_the_contract() -> None:
     """A linked use is an epub:type glossref link with an id; an unlinked use a span with an id."""
     html = linked("AWS and AWS.", ("AWS", []))
-    assert ('<a class="glossref" epub:type="glossref" role="doc-glossref" id="ch1-g-aws_1" href="#g-aws">AWS</a> and '
-            '<span class="term-use" id="ch1-g-aws_2">AWS</span>') in html
+    assert ('<a class="glossref" epub:type="glossref" role="doc-glossref" id="ch1-g-aws-1" href="#g-aws">AWS</a> and '
+            '<span class="term-use" id="ch1-g-aws-2">AWS</span>') in html
 
 
 def test_no_uses_in_headings_links_code_alt_text_or_display_callouts() -> None:
@@ -191,7 +191,7 @@ def test_footnotes_are_linked_after_the_body_of_their_chapter() -> None:
     """A term in a footnote is recorded after the chapter's body uses, with its own anchor."""
     document = link_glossary(make_document(["# One\n\nAWS grows.[^1]\n\n[^1]: Said AWS."], glossary(("AWS", []))))
     assert term_uses(document.chapters[0].footnotes[0].html) == [("span", "AWS")]
-    assert [u.anchor for u in document.glossary[0].uses] == ["ch1-g-aws_1", "ch1-g-aws_2"]
+    assert [u.anchor for u in document.glossary[0].uses] == ["ch1-g-aws-1", "ch1-g-aws-2"]
 
 
 def test_anchors_never_collide_with_heading_ids() -> None:
