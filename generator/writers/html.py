@@ -64,7 +64,9 @@ def web_document(document: Document) -> Document:
     chapters = tuple(web_chapter(chapter, fetcher, problems) for chapter in document.chapters)
     if problems:
         raise SourceError(problems)
-    return replace(document, chapters=chapters)
+    # Definitions cross-reference other terms with the same glossref markup as the chapters.
+    glossary = tuple(replace(e, definition_html=EPUB_TYPE.sub("", e.definition_html)) for e in document.glossary)
+    return replace(document, chapters=chapters, glossary=glossary)
 
 
 def web_chapter(chapter: Chapter, fetcher: SandboxedFetcher, problems: list[Problem]) -> Chapter:
