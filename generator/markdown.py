@@ -25,6 +25,7 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from generator import sanitize
 from generator.errors import Problem
 from generator.model import Footnote, Heading
 
@@ -42,6 +43,19 @@ TERM_IN_SOURCE = re.compile(r"\(\s*<?term:", re.IGNORECASE)
 DECORATIVE = "decorative"  # the image title that marks an image with no alt text as decorative
 
 
+PLACEHOLDER = re.compile("\ue000[0-9]+\ue001")
+RAW_HTML_REFUSED = "raw HTML {snippet} is not allowed; add 'allow_html: true' to document.yaml to let cleaned HTML through"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An image source or link target written in a chapter, and where it is written."""
+
+    url: str
+    line: int
+    column: int
+
+
 @dataclass
 class RenderedMarkdown:
     """What one chapter's Markdown turns into."""
@@ -51,14 +65,19 @@ class RenderedMarkdown:
     html: str
     headings: list[Heading] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
-    images: list[tuple[str, int]] = field(default_factory=list)
+    images: list[Reference] = field(default_factory=list)
+    links: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
 def block_parser() -> MarkdownIt:
     """The one configured parser for chapters (built once per process)."""
-    md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": False})
+    # Raw HTML is parsed (so that it can be found, refused or cleaned) but never passed through as written.
+    md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": True, "typographer": False})
+    # Every link and image is checked by the loader, which names file and line; markdown-it's own
+    # check would silently turn a refused URL (file:, javascript:) into plain text instead.
+    md.validateLink = _accept_link
     md.enable("table")
     md.use(footnote_plugin)
     md.use(deflist_plugin)
@@ -69,6 +88,11 @@ def block_parser() -> MarkdownIt:
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
     _use_term_links(md)
+    md.add_render_rule("term_open", _kept_in_raw(_render_term_open))  # term marks survive raw-HTML cleaning
+    md.add_render_rule("term_close", _kept_in_raw(_render_term_close))
+    md.add_render_rule("html_block", _render_raw_html)
+    md.add_render_rule("html_inline", _render_raw_html)
+    md.add_render_rule("clean_html", _render_clean_html)
     return md
 
 
@@ -91,12 +115,14 @@ def plain_text(text: str) -> str:
     return "".join(_visible_text(tokens[0].children or [])) if tokens else text
 
 
-def render_chapter(text: str, chapter_id: str, path: Path) -> RenderedMarkdown:
+def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = False) -> RenderedMarkdown:
     """Render a chapter's Markdown; its leading ``# `` heading becomes the chapter title."""
     md = block_parser()
     env: dict[str, Any] = {"chapter_id": chapter_id}
     tokens = md.parse(text, env)
-    problems: list[Problem] = []
+    scan = SourceScan(text.splitlines(), path, allow_html)
+    scan.walk(md, tokens, env)
+    problems: list[Problem] = list(scan.problems)
     title_tokens, body = _split_title(tokens, path, problems)
     headings = _assign_heading_ids(body, chapter_id)
     body_tokens, note_tokens = _split_footnotes(body)
@@ -109,7 +135,7 @@ def render_chapter(text: str, chapter_id: str, path: Path) -> RenderedMarkdown:
         footnotes=_render_footnotes(md, note_tokens, chapter_id, env),
         problems=problems,
     )
-    result.images = _image_sources(tokens)
+    result.images, result.links = scan.images, scan.links
     result.problems.extend(_images_without_alt(tokens, path))
     return result
 
@@ -181,15 +207,127 @@ def _render_footnotes(md: MarkdownIt, tokens: list[Token], chapter_id: str, env:
     return notes
 
 
-def _image_sources(tokens: list[Token]) -> list[tuple[str, int]]:
-    """Every image source in the chapter with the line it is written on."""
-    found: list[tuple[str, int]] = []
-    for token in tokens:
-        line = token.map[0] + 1 if token.map else 0
+class SourceScan:
+    """One pass over a chapter's tokens: finds images, links and raw HTML with their lines.
+
+    Raw HTML is refused (a problem per line) or, when the document allows it, cleaned: a
+    raw block is replaced by its cleaned XHTML, and a paragraph holding raw inline HTML is
+    rendered, cleaned as a whole and replaced by the result.
+    """
+
+    def __init__(self, lines: list[str], path: Path, allow_html: bool) -> None:
+        self.lines = lines
+        self.path = path
+        self.allow_html = allow_html
+        self.images: list[Reference] = []
+        self.links: list[Reference] = []
+        self.problems: list[Problem] = []
+        self._refused_lines: set[int] = set()
+
+    def walk(self, md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) -> None:
+        """Scan every block and inline token in order."""
+        last_line = 1
+        for token in tokens:
+            last_line = token.map[0] + 1 if token.map else last_line
+            if token.type == "html_block":
+                self._raw_block(token, last_line)
+            elif token.type == "inline":
+                self._inline(md, token, last_line, env)
+
+    def _raw_block(self, token: Token, line: int) -> None:
+        """Refuse or clean one block of raw HTML."""
+        if sanitize.is_comment(token.content):
+            token.type, token.content = "clean_html", ""
+        elif not self.allow_html:
+            self._refuse(token.content, line)
+        else:
+            self._raw_references(token.content, line)
+            token.type, token.content = "clean_html", sanitize.clean_block(token.content)
+
+    def _inline(self, md: MarkdownIt, token: Token, line: int, env: dict[str, Any]) -> None:
+        """Record images and links of one inline run; refuse or clean its raw HTML."""
+        raw = False
         for child in token.children or []:
             if child.type == "image":
-                found.append((str(child.attrGet("src") or ""), line))
-    return found
+                self.images.append(self._locate(str(child.attrGet("src") or ""), line))
+            elif child.type == "link_open":
+                self.links.append(self._locate(str(child.attrGet("href") or ""), line))
+            elif child.type == "html_inline" and sanitize.is_comment(child.content):
+                child.type, child.content = "clean_html", ""
+            elif child.type == "html_inline":
+                raw = True
+                self._raw_inline(child, line)
+            line += child.content.count("\n") if child.type == "html_inline" else 0
+            line += 1 if child.type in {"softbreak", "hardbreak"} else 0
+        if raw and self.allow_html:
+            self._clean_inline(md, token, env)
+
+    def _raw_inline(self, child: Token, line: int) -> None:
+        """Refuse one piece of inline raw HTML, or note what it references."""
+        if self.allow_html:
+            self._raw_references(child.content, line)
+        else:
+            self._refuse(child.content, line)
+
+    def _clean_inline(self, md: MarkdownIt, token: Token, env: dict[str, Any]) -> None:
+        """Render the run with its raw HTML, clean the whole, and put the result in its place."""
+        keep: list[str] = []  # generated markup (notes, images) kept out of the cleaner's reach
+        html = md.renderer.renderInline(token.children or [], md.options, {**env, "raw_html": keep})
+        cleaned = sanitize.clean_inline(html)
+        text = sanitize.text_of(PLACEHOLDER.sub("", cleaned))
+        restored = _restore(cleaned, keep)
+        if not sanitize.is_well_formed(restored):
+            # Raw HTML crossed a term mark's span: keep the text, drop the marks (never broken XHTML).
+            restored = _restore(cleaned, ["" if _is_term_mark(m) else m for m in keep])
+        clean = Token("clean_html", "", 0, content=restored, meta={"text": text})
+        token.children = [clean]
+
+    def _raw_references(self, fragment: str, line: int) -> None:
+        """Images and links written in allowed raw HTML, located by line."""
+        for ref in sanitize.references(fragment):
+            located = self._locate(ref.url, line + ref.line - 1)
+            (self.images if ref.kind == "image" else self.links).append(located)
+
+    def _refuse(self, fragment: str, line: int) -> None:
+        """One problem per line holding raw HTML."""
+        first = fragment.strip().splitlines()[0] if fragment.strip() else fragment
+        found = self._locate(first, line)
+        if found.line in self._refused_lines:
+            return
+        self._refused_lines.add(found.line)
+        snippet = repr(first if len(first) <= 40 else first[:37] + "...")
+        self.problems.append(Problem(self.path, found.line, found.column, RAW_HTML_REFUSED.format(snippet=snippet)))
+
+    def _locate(self, needle: str, line: int) -> Reference:
+        """Where a piece of text is written, searching from a line on; the line's start if not found."""
+        for number in range(line, min(line + 50, len(self.lines)) + 1):
+            column = self.lines[number - 1].find(needle) if needle else -1
+            if column >= 0:
+                return Reference(needle, number, column + 1)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Reference(needle, line, len(text) - len(text.lstrip()) + 1)
+
+
+def _restore(cleaned: str, kept: list[str]) -> str:
+    """Put the set-aside markup back in place of its placeholders."""
+    for index, markup in enumerate(kept):
+        cleaned = cleaned.replace(_placeholder(index), markup)
+    return cleaned
+
+
+def _is_term_mark(markup: str) -> bool:
+    """Whether set-aside markup is one half of a glossary term mark."""
+    return markup.startswith('<span class="term-mark"') or markup == "</span>"
+
+
+def _accept_link(_url: str) -> bool:
+    """Let every URL through the parser: the loader refuses the unsafe ones with a located error."""
+    return True
+
+
+def _placeholder(index: int) -> str:
+    """Private-use characters standing for generated markup while raw HTML is cleaned."""
+    return f"\ue000{index}\ue001"
 
 
 def _images_without_alt(tokens: list[Token], path: Path) -> list[Problem]:
@@ -223,6 +361,8 @@ def _visible_text(children: Sequence[Token]) -> list[str]:
     for child in children:
         if child.type in {"text", "code_inline"}:
             parts.append(child.content)
+        elif child.type == "clean_html":
+            parts.append(child.meta.get("text", ""))
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
         elif child.children:
@@ -243,6 +383,8 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
     """A footnote marker: a numbered noteref link, marked up for EPUB pop-up notes."""
     meta = tokens[idx].meta
     number = meta["id"] + 1
+    if "raw_html" in env:
+        return _kept(env, _render_footnote_ref(self, tokens, idx, _options, {"chapter_id": env["chapter_id"]}))
     chapter_id = env["chapter_id"]
     # Only the first reference to a note carries the back-link target id.
     ref_id = f' id="{chapter_id}-fnref{number}"' if meta.get("subId", 0) == 0 else ""
@@ -253,8 +395,13 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """An image; set aside behind a placeholder while raw HTML around it is cleaned."""
+    markup = _image_markup(tokens[idx])
+    return _kept(env, markup) if "raw_html" in env else markup
+
+
+def _image_markup(token: Token) -> str:
     """An image with its alt text from the Markdown description; decorative ones are hidden, a figure's title is its caption."""
-    token = tokens[idx]
     src = str(token.attrGet("src") or "")
     if _is_decorative(token):
         return f'<img src="{escape(src)}" alt="" role="presentation" />'
@@ -348,3 +495,30 @@ def _render_term_open(self: Any, tokens: Sequence[Token], idx: int, _options: An
 def _render_term_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
     """The end of a term mark."""
     return "</span>"
+
+
+def _kept_in_raw(rule: Any) -> Any:
+    """A render rule whose markup is set aside (behind a placeholder) while raw HTML around it is cleaned."""
+
+    def render(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        markup = str(rule(self, tokens, idx, options, env))
+        return _kept(env, markup) if "raw_html" in env else markup
+
+    return render
+
+
+def _kept(env: dict[str, Any], markup: str) -> str:
+    """Set generated markup aside while raw HTML around it is cleaned; return its placeholder."""
+    env["raw_html"].append(markup)
+    return _placeholder(len(env["raw_html"]) - 1)
+
+
+def _render_raw_html(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+    """Raw HTML as written: only while a run is being cleaned; otherwise shown as text, never as markup."""
+    content = tokens[idx].content
+    return content if "raw_html" in env else escape(content)
+
+
+def _render_clean_html(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
+    """Raw HTML that the cleaner has already reduced to safe XHTML."""
+    return tokens[idx].content

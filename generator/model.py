@@ -30,6 +30,16 @@ class Footnote:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture a chapter shows: its source as written, the checked file it names, and the line."""
+
+    src: str
+    path: Path
+    href: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Chapter:
     """One Markdown file: its title (the leading ``# `` heading) and its body as XHTML."""
 
@@ -41,7 +51,7 @@ class Chapter:
     html: str
     headings: tuple[Heading, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
-    images: tuple[Path, ...] = ()
+    images: tuple[Image, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -87,6 +97,7 @@ class Metadata:
     identifier: str = ""
     glossary_links: str = "first-per-chapter"
     keywords: tuple[str, ...] = ()
+    allow_html: bool = False
 
 
 @dataclass(frozen=True)

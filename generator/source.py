@@ -15,18 +15,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
 from generator.errors import Problem, SourceError, UsageError
-from generator.markdown import plain_text, render_chapter, render_inline, slugify
-from generator.model import Chapter, Document, GlossaryEntry, Metadata
+from generator.markdown import Reference, plain_text, render_chapter, render_inline, slugify
+from generator.model import Chapter, Document, GlossaryEntry, Image, Metadata
 
 DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
 GLOSSARY_LINK_MODES = ("first-per-chapter", "every", "none")
+# Characters XML 1.0 forbids: a chapter holding one could never become a valid EPUB.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Raster formats every EPUB reader and WeasyPrint show, by extension and by their first bytes.
+IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+}
+LINK_SCHEMES = ("http", "https", "mailto")
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "identifier": Field("str", False, "A unique identifier; derived from the slug when absent."),
     "keywords": Field("list[str]", False, "Keywords for the PDF and EPUB metadata."),
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
+    "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
 }
 
 GLOSSARY_SCHEMA: dict[str, Field] = {
@@ -83,11 +96,11 @@ def load_document(root: Path) -> Document:
     meta_path = root / DOCUMENT_FILE
     meta_node = _read_yaml(meta_path, problems)
     values = _validate_mapping(meta_node, DOCUMENT_SCHEMA, meta_path, problems) if meta_node is not None else {}
-    chapters = _load_chapters(root, values.get("chapters"), meta_path, problems) if values.get("chapters") else []
+    chapters_node = _value_node(meta_node, "chapters") if "chapters" in values else None
+    chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), meta_path, problems) if chapters_node else []
     glossary = _load_glossary(root / GLOSSARY_FILE, problems)
-    errors = [p for p in problems if not p.warning]
-    if errors or meta_node is None:
-        raise SourceError(errors or problems)
+    if meta_node is None or any(not p.warning for p in problems):
+        raise SourceError(_reading_order(problems))
     return Document(
         slug=root.name,
         root=root,
@@ -96,6 +109,12 @@ def load_document(root: Path) -> Document:
         glossary=tuple(glossary),
         warnings=tuple(str(p) for p in problems if p.warning),
     )
+
+
+def _reading_order(problems: list[Problem]) -> list[Problem]:
+    """Problems grouped by file (in the order the files were read), each file's by line and column."""
+    file_order = {path: n for n, path in enumerate(dict.fromkeys(p.path for p in problems))}
+    return sorted(problems, key=lambda p: (file_order[p.path], p.line, p.column))
 
 
 def _metadata(values: dict[str, Any], slug: str) -> Metadata:
@@ -115,27 +134,41 @@ def _metadata(values: dict[str, Any], slug: str) -> Metadata:
         identifier=values.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + slug)}",
         glossary_links=values.get("glossary_links", "first-per-chapter"),
         keywords=tuple(values.get("keywords", ())),
+        allow_html=values.get("allow_html", False),
     )
 
 
 def _read_text(path: Path, problems: list[Problem]) -> str | None:
-    """A source file's text, or None with a problem when it is too large or not UTF-8."""
+    """A source file's text, or None with a problem when it is too large, not UTF-8 or not text."""
     try:
         size = path.stat().st_size
     except OSError:
         problems.append(Problem(path, 1, 1, "file not found"))
         return None
     if size > MAX_SOURCE_BYTES:
-        problems.append(Problem(path, 1, 1, f"file is {size} bytes; source files are limited to 10 MB"))
+        problems.append(Problem(path, 1, 1, f"file is {size / 1024 / 1024:.1f} MB; source files are limited to 10 MB"))
         return None
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
         line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(path, line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"))
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
+        problems.append(Problem(path, line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"))
         return None
+    return text if _is_xml_text(text, path, problems) else None
+
+
+def _is_xml_text(text: str, path: Path, problems: list[Problem]) -> bool:
+    """Whether the text holds only characters XML allows; a problem at the first one that is not."""
+    found = NOT_XML.search(text)
+    if found is None:
+        return True
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    problems.append(Problem(path, line, column, f"control character U+{ord(found.group()):04X} is not allowed"))
+    return False
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
@@ -155,6 +188,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.append(Problem(path, line, column, f"invalid YAML: {exc.problem or exc.context}"))
         return None
+    except RecursionError:
+        problems.append(Problem(path, 1, 1, "invalid YAML: nested too deeply"))
+        return None
     if node is None:
         problems.append(Problem(path, 1, 1, "the file is empty"))
     return node
@@ -166,10 +202,14 @@ def _validate_mapping(node: yaml.Node, schema: dict[str, Field], path: Path, pro
         problems.append(_at(path, node, "expected a mapping of keys to values"))
         return {}
     values: dict[str, Any] = {}
+    suggested: set[str] = set()  # a misspelt required key is reported once, as misspelt
     for key_node, value_node in node.value:
         key = key_node.value
-        if key not in schema:
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(_at(path, key_node, "a key must be a plain word"))
+        elif key not in schema:
             problems.append(_at(path, key_node, _unknown_key_message(key, schema)))
+            suggested.update(difflib.get_close_matches(key, list(schema), n=1))
         elif key in values:
             problems.append(_at(path, key_node, f"key '{key}' is given twice"))
         else:
@@ -177,7 +217,7 @@ def _validate_mapping(node: yaml.Node, schema: dict[str, Field], path: Path, pro
             if value is not None:
                 values[key] = value
     for key, spec in schema.items():
-        if spec.required and key not in values and not any(k.value == key for k, _ in node.value):
+        if spec.required and key not in values and key not in suggested and not any(k.value == key for k, _ in node.value if isinstance(k, yaml.ScalarNode)):
             problems.append(_at(path, node, f"missing required key '{key}'"))
     return values
 
@@ -190,23 +230,33 @@ def _unknown_key_message(key: str, schema: dict[str, Field]) -> str:
     return f"unknown key '{key}'; valid keys are: {', '.join(schema)}"
 
 
+class ItemError(ValueError):
+    """A wrong item of a list, reported at the item's own line."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 def _convert(node: yaml.Node, spec: Field, key: str, path: Path, problems: list[Problem]) -> Any:
     """Convert one value node to the field's type, or record why it cannot be."""
     converter = CONVERTERS[spec.kind]
     try:
         return converter(node, spec)
+    except ItemError as exc:
+        problems.append(_at(path, exc.node, f"'{key}' {exc}"))
     except ValueError as exc:
         problems.append(_at(path, node, f"'{key}' {exc}"))
-        return None
+    return None
 
 
 def _as_str(node: yaml.Node, _spec: Field) -> str:
     """A non-empty text value."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+    if not isinstance(node, yaml.ScalarNode):
         raise ValueError("must be text")
-    if not node.value.strip():
+    if not node.value.strip() or node.value.strip() == "~":
         raise ValueError("must not be empty")
-    return node.value.strip()
+    return node.value.strip()  # the text as written: a term 'null', 'yes' or '1.0' stays that word
 
 
 def _as_date(node: yaml.Node, spec: Field) -> dt.date:
@@ -235,7 +285,13 @@ def _as_str_list(node: yaml.Node, spec: Field) -> list[str]:
     """A list of non-empty texts."""
     if not isinstance(node, yaml.SequenceNode):
         raise ValueError("must be a list")
-    return [_as_str(item, spec) for item in node.value]
+    items: list[str] = []
+    for number, item in enumerate(node.value, start=1):
+        try:
+            items.append(_as_str(item, spec))
+        except ValueError as exc:
+            raise ItemError(item, f"item {number} {exc}") from None
+    return items
 
 
 def _as_bool(node: yaml.Node, _spec: Field) -> bool:
@@ -268,29 +324,61 @@ def _at(path: Path, node: yaml.Node, message: str) -> Problem:
     return Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, message)
 
 
-def _load_chapters(root: Path, names: list[str], meta_path: Path, problems: list[Problem]) -> list[Chapter]:
-    """Render every listed chapter; report missing, repeated and unlisted files."""
+def _value_node(mapping: yaml.Node, key: str) -> yaml.Node | None:
+    """The value node of a key in a validated mapping (the last one given)."""
+    found = [v for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+    return found[-1] if found else None
+
+
+def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, meta_path: Path, problems: list[Problem]) -> list[Chapter]:
+    """Render every listed chapter; report an empty list, missing, repeated and unlisted files."""
+    if not node.value:
+        problems.append(_at(meta_path, node, "the document has no chapters; list its Markdown files under 'chapters'"))
+        return []
     chapters: list[Chapter] = []
-    for index, name in enumerate(dict.fromkeys(names), start=1):
-        path = root / name
-        if names.count(name) > 1 and index == names.index(name) + 1:
-            problems.append(Problem(meta_path, 1, 1, f"chapter '{name}' is listed more than once"))
-        if not path.is_file():
-            problems.append(Problem(meta_path, 1, 1, f"chapter '{name}' is listed but {path} does not exist"))
+    first_line: dict[str, int] = {}
+    for item in node.value:
+        name = item.value.strip()
+        if name in first_line:
+            problems.append(_at(meta_path, item, f"chapter '{name}' is listed twice (first on line {first_line[name]})"))
             continue
-        text = _read_text(path, problems)
-        if text is not None:
-            chapters.append(_chapter(text, index, path, problems))
-    for unlisted in sorted(set(p.name for p in root.glob("*.md")) - set(names)):
-        problems.append(Problem(root / unlisted, 1, 1, "this Markdown file is not listed in 'chapters' and is not built", warning=True))
+        first_line[name] = item.start_mark.line + 1
+        path = _chapter_path(root, name, item, meta_path, problems)
+        text = _read_text(path, problems) if path else None
+        if path and text is not None:
+            chapters.append(_chapter(text, len(chapters) + 1, path, root, allow_html, problems))
+    _warn_unlisted(root, set(first_line), problems)
     return chapters
 
 
-def _chapter(text: str, number: int, path: Path, problems: list[Problem]) -> Chapter:
-    """Render one chapter file into a Chapter record."""
+def _chapter_path(root: Path, name: str, node: yaml.Node, meta_path: Path, problems: list[Problem]) -> Path | None:
+    """The file a chapter item names, if it is a Markdown file that exists inside the document folder."""
+    path = root / name
+    if not name.endswith(".md"):
+        problems.append(_at(meta_path, node, f"chapter '{name}' must be a Markdown file ending in .md"))
+    elif Path(name).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+        problems.append(_at(meta_path, node, f"chapter '{name}' lies outside the document folder"))
+    elif not path.is_file():
+        problems.append(_at(meta_path, node, f"chapter '{name}' is listed but the file does not exist"))
+    else:
+        return path
+    return None
+
+
+def _warn_unlisted(root: Path, listed: set[str], problems: list[Problem]) -> None:
+    """A warning for each Markdown file of the folder that no chapter item names."""
+    for unlisted in sorted({p.name for p in root.glob("*.md")} - {Path(n).as_posix() for n in listed}):
+        problems.append(Problem(root / unlisted, 1, 1, "this Markdown file is not listed in 'chapters' and is not built", warning=True))
+
+
+def _chapter(text: str, number: int, path: Path, root: Path, allow_html: bool, problems: list[Problem]) -> Chapter:
+    """Render one chapter file into a Chapter record, checking the images and links it names."""
     chapter_id = f"ch{number}"
-    rendered = render_chapter(text, chapter_id, path)
+    rendered = render_chapter(text, chapter_id, path, allow_html=allow_html)
     problems.extend(rendered.problems)
+    for link in rendered.links:
+        _check_link(link, path, problems)
+    images = [image for ref in rendered.images if (image := _image(ref, path, root, problems))]
     return Chapter(
         id=chapter_id,
         number=number,
@@ -300,8 +388,70 @@ def _chapter(text: str, number: int, path: Path, problems: list[Problem]) -> Cha
         html=rendered.html,
         headings=tuple(rendered.headings),
         footnotes=tuple(rendered.footnotes),
-        images=tuple(path.parent / src for src, _line in rendered.images),
+        images=tuple(images),
     )
+
+
+def _check_link(link: Reference, chapter: Path, problems: list[Problem]) -> None:
+    """A link must go to the web, to an e-mail address or to an anchor: a file link would dangle in the EPUB."""
+    scheme = urlsplit(link.url).scheme.lower()
+    if link.url.startswith("#") or (scheme in LINK_SCHEMES and link.url != f"{scheme}:"):
+        return
+    problems.append(Problem(chapter, link.line, link.column,
+                            f"link '{link.url}' is not allowed; link to a web address (http, https, mailto) or a #section"))
+
+
+def _image(ref: Reference, chapter: Path, root: Path, problems: list[Problem]) -> Image | None:
+    """The image file a source names, if it is a real picture inside the document folder."""
+    reason = _image_refusal(ref.url, chapter, root)
+    if reason:
+        problems.append(Problem(chapter, ref.line, ref.column, reason))
+        return None
+    path = (chapter.parent / unquote(ref.url)).resolve()
+    return Image(src=ref.url, path=path, href=path.relative_to(root.resolve()).as_posix(), line=ref.line)
+
+
+def _image_refusal(url: str, chapter: Path, root: Path) -> str:
+    """Why an image source is refused, or '' when it names a picture inside the document folder."""
+    parts = urlsplit(url)
+    if not url:
+        return "an image needs a source file"
+    if parts.scheme or parts.netloc:
+        return f"image '{url}' is not fetched: images must be files inside the document folder"
+    if url.startswith("/") or parts.query or parts.fragment:
+        return f"image '{url}' must be a path relative to the chapter, inside the document folder"
+    path = (chapter.parent / unquote(parts.path)).resolve()
+    if not path.is_relative_to(root.resolve()):
+        return f"image '{url}' lies outside the document folder"
+    if not path.is_file():
+        return f"image '{url}' not found"
+    return _image_content_refusal(url, path)
+
+
+def _image_content_refusal(url: str, path: Path) -> str:
+    """Why a file is refused as a picture (wrong kind, too large), or ''."""
+    signatures = IMAGE_SIGNATURES.get(path.suffix.lower())
+    if signatures is None:
+        return f"image '{url}' must be a PNG, JPEG, GIF or WebP file"
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        return f"image '{url}' is larger than 10 MB"
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if not any(head.startswith(sig) for sig in signatures):
+        return f"image '{url}' is not a {path.suffix.lower().lstrip('.').upper()} file"
+    return "" if _decodes(path) else f"image '{url}' is damaged and cannot be read"
+
+
+def _decodes(path: Path) -> bool:
+    """Whether the picture decodes completely (a damaged one would stop WeasyPrint mid-build)."""
+    from PIL import Image as Picture  # Pillow comes with WeasyPrint; imported only when a chapter has images
+
+    try:
+        with Picture.open(path) as picture:
+            picture.load()
+    except (OSError, SyntaxError, ValueError, Picture.DecompressionBombError):
+        return False
+    return True
 
 
 def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:

@@ -1,0 +1,137 @@
+"""Cleaning raw HTML written in Markdown, for documents that allow it (``allow_html: true``).
+
+Raw HTML is cleaned by Ammonia (through nh3) to a short allow-list of harmless elements and
+attributes, then re-serialised as XHTML, so that what reaches the EPUB is well-formed and
+what reaches WeasyPrint can neither run code nor fetch anything. ``id`` and ``style`` are
+never kept: an id could collide with the generated ones and break the EPUB, and a style
+could name a ``url()``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+import lxml.html
+import nh3
+
+# Phrasing content only: these may appear inside a paragraph, a heading or a footnote.
+INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins",
+    "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+})
+# Flow content: what an HTML block written between paragraphs may hold.
+BLOCK_TAGS = INLINE_TAGS | frozenset({
+    "aside", "blockquote", "caption", "col", "colgroup", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section",
+    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+# Removed together with everything inside them, not just unwrapped.
+DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+    "form", "textarea", "select", "button", "video", "audio", "canvas", "title",
+})
+ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+    "time": {"datetime"},
+}
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+VOID_ELEMENTS = frozenset({"br", "hr", "img", "wbr", "col"})
+COMMENT = re.compile(r"<!--(?:(?!-->).)*-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RawReference:
+    """A URL named in raw HTML (an ``img`` source or an ``a`` target), with its line in the fragment."""
+
+    kind: str  # "image" or "link"
+    url: str
+    line: int  # 1 for the fragment's first line
+
+
+def is_comment(fragment: str) -> bool:
+    """Whether a raw HTML fragment is nothing but comments (harmless; dropped, never an error)."""
+    return COMMENT.sub("", fragment).strip() == "" and "<!--" in fragment
+
+
+def clean_block(fragment: str) -> str:
+    """A raw HTML block reduced to the allow-list, as XHTML."""
+    return to_xhtml(_clean(fragment, BLOCK_TAGS))
+
+
+def clean_inline(fragment: str) -> str:
+    """Raw HTML inside a paragraph reduced to phrasing elements, as XHTML."""
+    return to_xhtml(_clean(fragment, INLINE_TAGS))
+
+
+def _clean(fragment: str, tags: frozenset[str]) -> str:
+    """Ammonia with our allow-list: no scripts, handlers, styles, ids or non-web URLs."""
+    return nh3.clean(
+        fragment,
+        tags=set(tags),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ATTRIBUTES.items() if tag == "*" or tag in tags},
+        url_schemes=set(LINK_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def references(fragment: str) -> list[RawReference]:
+    """Every image source and link target in a raw fragment, before cleaning (so none slips by)."""
+    root = _parse(fragment)
+    found: list[RawReference] = []
+    for element in root.iter("img", "a"):
+        if element.tag == "img":
+            found.append(RawReference("image", (element.get("src") or "").strip(), element.sourceline or 1))
+        elif element.get("href") is not None:
+            found.append(RawReference("link", element.get("href", "").strip(), element.sourceline or 1))
+    return found
+
+
+def to_xhtml(html: str) -> str:
+    """Re-serialise an HTML fragment as XHTML: every element closed, void ones self-closed."""
+    root = _parse(html)
+    return escape(root.text or "", quote=False) + "".join(_element(child) for child in root)
+
+
+def is_well_formed(xhtml: str) -> bool:
+    """Whether a fragment parses as XML (with the epub: prefix the generated markup uses)."""
+    from lxml import etree
+
+    wrapped = f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{xhtml}</div>'
+    try:
+        etree.fromstring(wrapped)
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+def text_of(xhtml: str) -> str:
+    """The visible text of a cleaned fragment."""
+    return _parse(xhtml).text_content()
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    """Parse a fragment under a wrapping div (lxml's HTML parser never fails on bad markup)."""
+    return lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else lxml.html.fragment_fromstring("<div></div>")
+
+
+def _element(element: lxml.html.HtmlElement) -> str:
+    """One element, its content and its tail as XHTML text."""
+    tail = escape(element.tail or "", quote=False)
+    if not isinstance(element.tag, str):  # a comment or processing instruction: dropped
+        return tail
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in element.attrib.items())
+    if element.tag == "img" and "alt" not in element.attrib:
+        attributes += ' alt=""'  # required for accessibility and by EPUBCheck's accessibility checks
+    if element.tag in VOID_ELEMENTS:
+        return f"<{element.tag}{attributes} />{tail}"
+    inner = escape(element.text or "", quote=False) + "".join(_element(child) for child in element)
+    return f"<{element.tag}{attributes}>{inner}</{element.tag}>{tail}"
