@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import SourceError, UsageError, display_path
+import jinja2
+
+from generator.errors import Problem, SourceError, UsageError, display_path, template_problem
 
 if TYPE_CHECKING:
     from generator.progress import Progress
 
 EXIT_OK, EXIT_SOURCE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 REPORT_URL = "the project's issue tracker"
 
 
@@ -116,27 +121,67 @@ def program_name() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run a command; return the process exit code."""
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # so that a killed build still removes its temporary file
     try:
         return run(args)
     except SourceError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = sum(1 for p in error.problems if not p.warning)
-        print(f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
-        return EXIT_SOURCE
+        return _report(error.problems)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except jinja2.TemplateError as error:
+        return _report_template_error(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
-        print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        print(f"This is a bug in the generator. Please report it on {REPORT_URL} with the command you ran "
-              "and the sources; set GENERATOR_DEBUG=1 to see the traceback.", file=sys.stderr)
-        if _debug():
+        return _report_internal(error)
+    except BaseException as error:  # WeasyPrint's fatal fetch error derives from BaseException
+        if not _is_refused_resource(error):
             raise
-        return EXIT_INTERNAL
+        print(f"error: {error}", file=sys.stderr)
+        print("build failed: a resource was refused; nothing was written", file=sys.stderr)
+        return EXIT_SOURCE
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    """Treat SIGTERM like Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def _report(problems: list[Problem]) -> int:
+    """Print every problem, then a one-line summary; the exit code for source errors."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = sum(1 for p in problems if not p.warning)
+    print(f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
+    return EXIT_SOURCE
+
+
+def _report_template_error(error: jinja2.TemplateError) -> int:
+    """A template mistake, named by template file and line, as a source error."""
+    problem = template_problem(error)
+    if problem is None:
+        print(f"error: template: {error}", file=sys.stderr)
+        print("build failed: 1 error; nothing was written", file=sys.stderr)
+        return EXIT_SOURCE
+    return _report([problem])
+
+
+def _report_internal(error: BaseException) -> int:
+    """A bug: say so, say how to report it, and show the traceback only when asked."""
+    print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    print(f"This is a bug in the generator. Please report it on {REPORT_URL} with the command you ran "
+          "and the sources; set GENERATOR_DEBUG=1 to see the traceback.", file=sys.stderr)
+    if _debug():
+        raise error
+    return EXIT_INTERNAL
+
+
+def _is_refused_resource(error: BaseException) -> bool:
+    """Whether WeasyPrint stopped because our fetcher refused or could not read a resource."""
+    urls = sys.modules.get("weasyprint.urls")
+    return urls is not None and isinstance(error, urls.FatalURLFetchingError)
 
 
 def run(args: argparse.Namespace) -> int:

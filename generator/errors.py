@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ class Problem:
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
-        return f"{display_path(self.path)}:{self.line}:{self.column}: {kind}{self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"  # templates have lines only
+        return f"{display_path(self.path)}:{where}: {kind}{self.message}"
 
 
 class SourceError(Exception):
@@ -39,6 +41,20 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def template_problem(error: Exception) -> Problem | None:
+    """Where in a template a Jinja error happened (template file and line), if it can be told."""
+    filename = getattr(error, "filename", None)
+    line = getattr(error, "lineno", None)
+    if not (filename and line):
+        # Jinja rewrites the traceback so that template frames carry the template's file and line.
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.endswith(".py")]
+        if not frames:
+            return None
+        filename, line = frames[-1].filename, frames[-1].lineno
+    message = getattr(error, "message", None) or str(error)
+    return Problem(Path(filename), int(line or 1), 0, message)
 
 
 def source_error(path: Path, line: int, column: int, message: str) -> SourceError:

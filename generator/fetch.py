@@ -1,19 +1,39 @@
 """The one URL fetcher: resources come only from the document's folder and the project's own files.
 
 WeasyPrint would otherwise read any file: URL and any web address a source names, which
-would let a chapter pull /etc/passwd or a tracking pixel into a handout.
+would let a chapter pull /etc/passwd or a tracking pixel into a handout. The same rules
+decide which pictures the EPUB writer may pack (``document_images``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from generator.model import Document
+
+# The only kinds of file a briefing is made of besides its text: pictures, stylesheets and fonts.
+MEDIA_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
 
 class RefusedResource(FatalURLFetchingError):
-    """A resource outside the allowed folders, or on the network."""
+    """A resource outside the allowed folders, on the network, of a kind we never read, or missing."""
 
 
 class SandboxedFetcher(URLFetcher):
@@ -26,36 +46,58 @@ class SandboxedFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the file's bytes if it lies below an allowed folder, else raise RefusedResource."""
         path = self.resolve(url)
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": _media_type(path)})
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type(path)})
 
     def resolve(self, url: str) -> Path:
         """The real path a URL names, after following symlinks; refuses what is not allowed."""
         parts = urlsplit(url)
-        if parts.scheme != "file":
-            raise RefusedResource(f"refused {url}: only files inside the document folder may be used")
-        path = Path(unquote(parts.path)).resolve()
+        if parts.scheme != "file" or parts.netloc not in {"", "localhost"}:
+            raise RefusedResource(f"refused {_short(url)}: only files inside the document folder may be used")
+        path = Path(unquote(parts.path)).resolve()  # resolves '..' and symlinks before the check
         if not any(path.is_relative_to(d) for d in self.allowed_dirs):
-            raise RefusedResource(f"refused {url}: it lies outside the document folder")
+            raise RefusedResource(f"refused {_short(url)}: it lies outside the document folder")
+        if path.suffix.lower() not in MEDIA_TYPES:
+            raise RefusedResource(f"refused {_short(url)}: only pictures, stylesheets and fonts are read")
         if not path.is_file():
-            raise RefusedResource(f"missing file {path}")
+            raise RefusedResource(f"missing file {_short(url)}")
         return path
 
 
-MEDIA_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-    ".css": "text/css",
-    ".otf": "font/otf",
-    ".ttf": "font/ttf",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-}
+def refuse_attachments(rendered: Any) -> None:
+    """Stop before writing a PDF that would embed files: no attachment is configured, so none is allowed.
+
+    ``rendered`` is a laid-out WeasyPrint document; attachments are only fetched when the
+    PDF is written, so refusing here means they are never read.
+    """
+    targets = [str(target) for page in rendered.pages for kind, target, *_ in page.links if kind == "attachment"]
+    targets += ["<link rel=\"attachment\">" for _ in rendered.metadata.attachments]
+    if targets:
+        raise RefusedResource(f"refused attachment {_short(targets[0])}: files are never attached to the PDF")
 
 
-def _media_type(path: Path) -> str:
+@dataclass(frozen=True)
+class ImageResource:
+    """A picture to pack into an EPUB: its href inside the book, the file and its media type."""
+
+    href: str
+    path: Path
+    media_type: str
+
+
+def document_images(document: Document) -> list[ImageResource]:
+    """Every picture the chapters show, once each, in order; all were checked when the sources loaded."""
+    seen: dict[str, ImageResource] = {}
+    for chapter in document.chapters:
+        for image in chapter.images:
+            seen.setdefault(image.href, ImageResource(image.href, image.path, media_type(image.path)))
+    return list(seen.values())
+
+
+def media_type(path: Path) -> str:
     """The media type a file's extension implies."""
     return MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def _short(url: str) -> str:
+    """A URL shortened for a message (a data: URL can be megabytes long)."""
+    return url if len(url) <= 120 else url[:117] + "..."

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,14 +50,42 @@ class Writer(Protocol):
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write data to a temporary file beside path, then rename it over path."""
+    """Write data to a temporary file beside path, then rename it over path.
+
+    The rename is atomic on one file system, so a reader (or a parallel ``make -j``) sees the
+    old file or the new one, never a part; a failure or Ctrl-C removes the temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # the data is on disk before the name points at it
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def build_time(document: Document) -> dt.datetime:
+    """The build timestamp: SOURCE_DATE_EPOCH when set, otherwise midnight UTC of the document's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.combine(document.meta.date, dt.time(), tzinfo=dt.timezone.utc)
+
+
+@contextlib.contextmanager
+def source_date_epoch(document: Document) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH to the build timestamp while a writer runs, for libraries that read it."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(build_time(document).timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.fetch import SandboxedFetcher
+from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.templates import PROJECT_TEMPLATES, font_dirs
-from generator.writers import WriteContext
+from generator.writers import WriteContext, build_time, source_date_epoch
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
@@ -32,4 +32,9 @@ class PdfWriter:
 
         fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()])
         html = HTML(string=self.html(ctx), base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
-        return html.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=ctx.document.meta.identifier.encode())
+        options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
+        with source_date_epoch(ctx.document):  # font subsetting reads it: same fonts, same bytes
+            rendered = html.render(**options)
+            refuse_attachments(rendered)
+            rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return rendered.write_pdf(**options)
