@@ -1,0 +1,268 @@
+"""Nothing leaks in: the fetcher, the raw-HTML cleaner, and random Markdown and glossaries through the EPUB path."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from generator.fetch import RefusedResource, SandboxedFetcher
+from generator.glossary import link_glossary
+from generator.sanitize import clean_block, clean_inline
+from generator.source import load_document
+from generator.templates import make_environment
+from generator.writers import BuildOptions, WriteContext
+from generator.writers.epub import EpubWriter
+from tests.conftest import ROOT
+from tests.helpers import epubcheck_problems, pdf_text
+
+PASSWD = Path("/etc/passwd")
+SECRET_MARKERS = (b"root:x:0:0", b"/bin/bash", b"/usr/sbin/nologin")
+
+
+def png_bytes() -> bytes:
+    """A real 2×2 PNG."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = png_bytes()
+
+
+def write_document(root: Path, chapter: str, meta_extra: str = "", glossary: str | None = None) -> Path:
+    """A one-chapter document folder with the given chapter text."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "document.yaml").write_text(
+        f"title: Test briefing\ndate: 2026-01-15\nchapters:\n  - 01-intro.md\n{meta_extra}", encoding="utf-8")
+    (root / "01-intro.md").write_text(chapter, encoding="utf-8")
+    if glossary is not None:
+        (root / "glossary.yaml").write_text(glossary, encoding="utf-8")
+    return root
+
+
+def generate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the real command from cwd."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def uncompressed_pdf(path: Path) -> bytes:
+    """The PDF with every stream decompressed (qpdf), so that its text and embedded files can be searched."""
+    return subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(path), "-"],
+                          capture_output=True, check=True).stdout
+
+
+# --- the fetcher -----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def sandbox(tmp_path: Path) -> tuple[SandboxedFetcher, Path]:
+    """A fetcher allowed to read one document folder holding a picture and a note."""
+    root = tmp_path / "doc"
+    (root / "images").mkdir(parents=True)
+    (root / "images" / "dot.png").write_bytes(PNG)
+    (root / "notes.txt").write_text("private notes")
+    return SandboxedFetcher([root]), root
+
+
+def test_fetcher_serves_a_picture_inside_the_folder(sandbox: tuple[SandboxedFetcher, Path]) -> None:
+    """A PNG inside the document folder is served with its bytes and media type."""
+    fetcher, root = sandbox
+    response = fetcher.fetch((root / "images" / "dot.png").as_uri())
+    assert response.read() == PNG
+    assert response.content_type == "image/png"
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "file://localhost/etc/passwd",
+    "http://example.com/pixel.png",
+    "https://example.com/pixel.png",
+    "ftp://example.com/pixel.png",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "file://evil-host/share/x.png",
+])
+def test_fetcher_refuses_files_outside_and_the_network(sandbox: tuple[SandboxedFetcher, Path], url: str) -> None:
+    """Files outside the folder and every network or data URL are refused."""
+    fetcher, _root = sandbox
+    with pytest.raises(RefusedResource):
+        fetcher.fetch(url)
+
+
+def test_fetcher_refuses_dot_dot_escapes_and_symlinks(sandbox: tuple[SandboxedFetcher, Path]) -> None:
+    """'..' leading out of the folder and a symlink pointing outside are refused; so is a file that is no resource."""
+    fetcher, root = sandbox
+    (root / "images" / "link.png").symlink_to(PASSWD)
+    for url in (root.as_uri() + "/images/../../../../../../etc/passwd", (root / "images" / "link.png").as_uri(),
+                (root / "notes.txt").as_uri(), (root / "images" / "absent.png").as_uri()):
+        with pytest.raises(RefusedResource):
+            fetcher.fetch(url)
+
+
+# --- the raw-HTML cleaner --------------------------------------------------------------------
+
+HOSTILE = """<script>alert(1)</script><style>p{background:url(file:///etc/passwd)}</style>
+<iframe src="file:///etc/passwd">frame</iframe><object data="/etc/passwd">o</object><embed src="/etc/passwd">
+<link rel="stylesheet" href="file:///etc/passwd"><meta http-equiv="refresh" content="0;url=http://x">
+<form action="http://x"><input name="q"></form>
+<p onclick="steal()" style="background: url(file:///etc/passwd)" id="ch1-intro">Text
+<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">file</a> <a rel="attachment" href="https://example.com/a">att</a>
+<img src="images/dot.png" onerror="steal()"><br></p>"""
+
+
+def test_cleaner_removes_every_dangerous_element_and_attribute() -> None:
+    """Scripts, styles, frames, objects, links, metas, forms, handlers, ids, styles and unsafe URLs are gone."""
+    cleaned = clean_block(HOSTILE)
+    tree = etree.fromstring(f"<div>{cleaned}</div>")
+    tags = {e.tag for e in tree.iter()}
+    assert tags <= {"div", "p", "a", "img", "br"}
+    attributes = {name for e in tree.iter() for name in e.attrib}
+    assert attributes <= {"href", "src", "alt"}
+    assert [a.get("href") for a in tree.iter("a")] == [None, None, "https://example.com/a"]
+    for word in ("script", "passwd", "steal", "javascript", "attachment", "style", "alert", "refresh"):
+        assert word not in cleaned
+
+
+def test_cleaner_keeps_inline_html_inline_and_well_formed() -> None:
+    """In a paragraph only phrasing elements survive, every element is closed and void ones self-closed."""
+    cleaned = clean_inline('a <div>b</div> <b><i>c</b></i> <br> <img src="x.png"> &nbsp; <unknown>d</unknown>')
+    tree = etree.fromstring(f"<p>{cleaned}</p>")
+    assert {e.tag for e in tree.iter()} == {"p", "b", "i", "br", "img"}
+    assert "<br />" in cleaned and '<img src="x.png" alt="" />' in cleaned
+    assert tree.xpath("string()") == "a b c   \xa0 d"
+
+
+# --- end to end: /etc/passwd never reaches an output -----------------------------------------
+
+
+def test_allowed_raw_html_reaches_no_output_with_secrets(tmp_path: Path) -> None:
+    """With allow_html, hostile raw HTML builds, and neither PDF nor EPUB holds passwd, scripts or attachments."""
+    source = tmp_path / "source"
+    root = write_document(source / "doc", "# Introduction\n\nSafe text.\n\n" + HOSTILE.replace(
+        '<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">file</a> ', "") + "\n",
+        meta_extra="allow_html: true\n")
+    (root / "images").mkdir()
+    (root / "images" / "dot.png").write_bytes(PNG)
+    out = tmp_path / "build"
+    result = generate("pdf", "doc", "--source", ".", "--out", str(out), cwd=source)
+    assert result.returncode == 0, result.stderr
+    assert "Safe text." in pdf_text(out / "doc.pdf")
+    pdf = uncompressed_pdf(out / "doc.pdf")
+    assert b"/EmbeddedFile" not in pdf and b"/FileAttachment" not in pdf
+    assert not any(marker in pdf for marker in SECRET_MARKERS)
+    chapter = EpubWriter().render(WriteContext(link_glossary(load_document(root)), make_environment(root),
+                                               BuildOptions(), out))
+    members = epub_members_from_bytes(chapter)
+    text = b"".join(members.values())
+    assert not any(marker in text for marker in SECRET_MARKERS)
+    for word in (b"<script", b"onclick", b"onerror", b"javascript:", b"file:", b"style=\"background"):
+        assert word not in members["EPUB/ch1.xhtml"]
+
+
+def epub_members_from_bytes(data: bytes) -> dict[str, bytes]:
+    """Every file of an EPUB given as bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("markup, refused", [
+    ('<img src="file:///etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
+    ('<img src="/etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
+    ('<link rel="stylesheet" href="file:///etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
+    ("<style>body { background: url(file:///etc/passwd) }</style>", "refused file:///etc/passwd: it lies outside the document folder"),
+    ('<link rel="attachment" href="document.yaml">', 'refused attachment <link rel="attachment">: files are never attached to the PDF'),
+    ('<a rel="attachment" href="01-intro.md">x</a>', "refused attachment file://{root}/01-intro.md: files are never attached to the PDF"),
+])
+def test_template_override_cannot_pull_files_into_the_pdf(tmp_path: Path, markup: str, refused: str) -> None:
+    """A document's own print template naming /etc/passwd, a stylesheet or an attachment stops the build (exit 1)."""
+    source = tmp_path / "source"
+    root = write_document(source / "doc", "# Introduction\n\nText.\n")
+    (root / "templates" / "print").mkdir(parents=True)
+    (root / "templates" / "print" / "document.html").write_text(
+        f"<!DOCTYPE html>\n<html><head><title>{{{{ meta.title }}}}</title></head>\n<body>{markup}<p>Body</p></body></html>\n")
+    out = tmp_path / "build"
+    result = generate("pdf", "doc", "--source", ".", "--out", str(out), cwd=source)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: {refused.format(root=root.resolve())}\n"
+                             "build failed: a resource was refused; nothing was written\n")
+    assert not out.exists()
+
+
+# --- properties: random Markdown and glossaries through the whole EPUB path ------------------
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÄéßçø", min_size=2, max_size=9)
+INLINE = st.text(alphabet=st.sampled_from(list("abcdef XYZ éü012*_`[]()!<>&#:;'\"\\~|-+=.,/?{}%$@^")), min_size=1, max_size=60)
+
+
+def line_of(text: str) -> str:
+    """A paragraph line that starts with a letter, so that it can never become a title or a block of another kind."""
+    return "Word " + text.replace("\n", " ")
+
+
+BLOCK = st.one_of(
+    INLINE.map(line_of),
+    INLINE.map(lambda t: "## " + line_of(t)),
+    st.lists(INLINE.map(line_of), min_size=1, max_size=4).map(lambda items: "\n".join(f"- {i}" for i in items)),
+    st.lists(INLINE.map(line_of), min_size=1, max_size=3).map(lambda items: "\n".join(f"{n}. {i}" for n, i in enumerate(items, 1))),
+    INLINE.map(lambda t: "> " + line_of(t)),
+    INLINE.map(lambda t: "```\n" + t + "\n```"),
+    INLINE.map(lambda t: "::: note\n" + line_of(t) + "\n:::"),
+    st.tuples(INLINE, INLINE).map(lambda c: f"| A | B |\n|---|---|\n| {line_of(c[0]).replace('|', '/')} | {line_of(c[1]).replace('|', '/')} |"),
+    INLINE.map(lambda t: line_of(t) + "[^n]\n\n[^n]: " + line_of(t)),
+)
+GLOSSARY = st.lists(st.tuples(WORD, INLINE.map(line_of)), min_size=0, max_size=6, unique_by=lambda e: e[0].casefold())
+
+
+def epub_for(blocks: list[str], terms: list[tuple[str, str]], allow_html: bool) -> bytes:
+    """Write a document from the generated parts, load, link and render it to EPUB bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        words = " ".join(term for term, _ in terms)
+        chapter = "# Random chapter\n\n" + f"Word {words}.\n\n" + "\n\n".join(blocks) + "\n"
+        glossary = "".join(f"- term: {term}\n  definition: \"{d.replace(chr(92), '').replace(chr(34), '')}\"\n" for term, d in terms)
+        root = write_document(Path(folder) / "doc", chapter, "allow_html: true\n" if allow_html else "",
+                              glossary if terms else None)
+        document = link_glossary(load_document(root))
+        return EpubWriter().render(WriteContext(document, make_environment(root), BuildOptions(), Path(folder)))
+
+
+def assert_well_formed(epub: bytes) -> None:
+    """Every XHTML, XML, OPF and NCX file of the EPUB parses as XML."""
+    for name, data in epub_members_from_bytes(epub).items():
+        if name.endswith((".xhtml", ".xml", ".opf", ".ncx")):
+            etree.fromstring(data)
+
+
+RAW_HTML = st.sampled_from([
+    '<div class="box"><p>Boxed <b>bold</p></div>', 'Word <span onclick="x()">span</span> <br> end',
+    "<table><tr><td>cell</table>", "Word <i>open italic", '<p>para <script>alert(1)</script></p>',
+    "Word <b>bold <em>both</b> em</em>", "<section><h2>raw heading</h2><hr></section>", "Word <q>quoted",
+])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(blocks=st.lists(st.one_of(BLOCK, RAW_HTML), min_size=1, max_size=8), terms=GLOSSARY)
+def test_random_markdown_and_glossary_give_well_formed_epub(blocks: list[str], terms: list[tuple[str, str]]) -> None:
+    """Any Markdown of these shapes, raw HTML (allowed) and any glossary become an EPUB of well-formed XML."""
+    assert_well_formed(epub_for(blocks, terms, allow_html=True))
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(blocks=st.lists(st.one_of(BLOCK, RAW_HTML), min_size=2, max_size=8), terms=GLOSSARY)
+def test_random_documents_pass_epubcheck(blocks: list[str], terms: list[tuple[str, str]]) -> None:
+    """A small sample of random documents passes EPUBCheck without error or warning (slow: three examples)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.epub"
+        path.write_bytes(epub_for(blocks, terms, allow_html=True))
+        assert epubcheck_problems(path) == []
