@@ -1,20 +1,17 @@
 """The one URL fetcher: resources come only from the document's folder and the project's own files.
 
 WeasyPrint would otherwise read any file: URL and any web address a source names, which
-would let a chapter pull /etc/passwd or a tracking pixel into a handout. The same rules
-decide which pictures the EPUB writer may pack (``document_images``).
+would let a chapter pull /etc/passwd or a tracking pixel into a handout. (Pictures named in
+chapters were already checked by the loader, with file and line; this is the second wall.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
-from generator.model import Document
 
 # The only kinds of file a briefing is made of besides its text: pictures, stylesheets and fonts.
 MEDIA_TYPES = {
@@ -73,24 +70,6 @@ def refuse_attachments(rendered: Any) -> None:
     targets += ["<link rel=\"attachment\">" for _ in rendered.metadata.attachments]
     if targets:
         raise RefusedResource(f"refused attachment {_short(targets[0])}: files are never attached to the PDF")
-
-
-@dataclass(frozen=True)
-class ImageResource:
-    """A picture to pack into an EPUB: its href inside the book, the file and its media type."""
-
-    href: str
-    path: Path
-    media_type: str
-
-
-def document_images(document: Document) -> list[ImageResource]:
-    """Every picture the chapters show, once each, in order; all were checked when the sources loaded."""
-    seen: dict[str, ImageResource] = {}
-    for chapter in document.chapters:
-        for image in chapter.images:
-            seen.setdefault(image.href, ImageResource(image.href, image.path, media_type(image.path)))
-    return list(seen.values())
 
 
 def media_type(path: Path) -> str:

@@ -30,16 +30,6 @@ class Footnote:
 
 
 @dataclass(frozen=True)
-class Image:
-    """A picture a chapter shows: its source as written, the checked file it names, and the line."""
-
-    src: str
-    path: Path
-    href: str
-    line: int
-
-
-@dataclass(frozen=True)
 class Chapter:
     """One Markdown file: its title (the leading ``# `` heading) and its body as XHTML."""
 
@@ -51,7 +41,7 @@ class Chapter:
     html: str
     headings: tuple[Heading, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
-    images: tuple[Image, ...] = ()
+    images: tuple[Path, ...] = ()  # checked by the loader: real pictures inside the document folder
 
     @property
     def file_name(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,7 @@ import yaml
 
 from generator.errors import Problem, SourceError, UsageError
 from generator.markdown import Reference, plain_text, render_chapter, render_inline, slugify
-from generator.model import Chapter, Document, GlossaryEntry, Image, Metadata
+from generator.model import Chapter, Document, GlossaryEntry, Metadata
 
 DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
@@ -37,7 +38,9 @@ IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".jpeg": (b"\xff\xd8\xff",),
     ".gif": (b"GIF87a", b"GIF89a"),
     ".webp": (b"RIFF",),
+    ".svg": (b"",),  # text: checked by parsing it (_svg_refusal)
 }
+SVG_NS = "{http://www.w3.org/2000/svg}"
 LINK_SCHEMES = ("http", "https", "mailto")
 
 
@@ -378,7 +381,7 @@ def _chapter(text: str, number: int, path: Path, root: Path, allow_html: bool, p
     problems.extend(rendered.problems)
     for link in rendered.links:
         _check_link(link, path, problems)
-    images = [image for ref in rendered.images if (image := _image(ref, path, root, problems))]
+    images = list(dict.fromkeys(image for ref in rendered.images if (image := _image(ref, path, root, problems))))
     return Chapter(
         id=chapter_id,
         number=number,
@@ -401,14 +404,13 @@ def _check_link(link: Reference, chapter: Path, problems: list[Problem]) -> None
                             f"link '{link.url}' is not allowed; link to a web address (http, https, mailto) or a #section"))
 
 
-def _image(ref: Reference, chapter: Path, root: Path, problems: list[Problem]) -> Image | None:
-    """The image file a source names, if it is a real picture inside the document folder."""
+def _image(ref: Reference, chapter: Path, root: Path, problems: list[Problem]) -> Path | None:
+    """The image file a source names (as written, '..' folded), if it is a real picture inside the document folder."""
     reason = _image_refusal(ref.url, chapter, root)
     if reason:
         problems.append(Problem(chapter, ref.line, ref.column, reason))
         return None
-    path = (chapter.parent / unquote(ref.url)).resolve()
-    return Image(src=ref.url, path=path, href=path.relative_to(root.resolve()).as_posix(), line=ref.line)
+    return Path(os.path.normpath(chapter.parent / unquote(ref.url)))
 
 
 def _image_refusal(url: str, chapter: Path, root: Path) -> str:
@@ -417,14 +419,14 @@ def _image_refusal(url: str, chapter: Path, root: Path) -> str:
     if not url:
         return "an image needs a source file"
     if parts.scheme or parts.netloc:
-        return f"image '{url}' is not fetched: images must be files inside the document folder"
+        return f"image '{url}' is not fetched: only files inside the document folder are used"
     if url.startswith("/") or parts.query or parts.fragment:
-        return f"image '{url}' must be a path relative to the chapter, inside the document folder"
+        return f"image '{url}' lies outside the document folder; give a path relative to the chapter"
     path = (chapter.parent / unquote(parts.path)).resolve()
     if not path.is_relative_to(root.resolve()):
         return f"image '{url}' lies outside the document folder"
     if not path.is_file():
-        return f"image '{url}' not found"
+        return f"image '{url}' not found: missing file in the document folder"
     return _image_content_refusal(url, path)
 
 
@@ -432,14 +434,39 @@ def _image_content_refusal(url: str, path: Path) -> str:
     """Why a file is refused as a picture (wrong kind, too large), or ''."""
     signatures = IMAGE_SIGNATURES.get(path.suffix.lower())
     if signatures is None:
-        return f"image '{url}' must be a PNG, JPEG, GIF or WebP file"
+        return f"image '{url}' is not a picture: use a PNG, JPEG, GIF, WebP or SVG file"
     if path.stat().st_size > MAX_SOURCE_BYTES:
         return f"image '{url}' is larger than 10 MB"
     with path.open("rb") as handle:
         head = handle.read(16)
+    if path.suffix.lower() == ".svg":
+        return _svg_refusal(url, path)
     if not any(head.startswith(sig) for sig in signatures):
         return f"image '{url}' is not a {path.suffix.lower().lstrip('.').upper()} file"
     return "" if _decodes(path) else f"image '{url}' is damaged and cannot be read"
+
+
+def _svg_refusal(url: str, path: Path) -> str:
+    """Why an SVG is refused: not SVG, scripted, or pointing at other files (which the EPUB would carry as is)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError:
+        return f"image '{url}' is not a well-formed SVG file"
+    if root.tag != f"{SVG_NS}svg":
+        return f"image '{url}' is not an SVG file"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in {f"{SVG_NS}script", f"{SVG_NS}foreignObject"} or any(n.lower().startswith("on") for n in element.attrib):
+            return f"image '{url}' holds a script; pictures must not run code"
+        refs = [v for n, v in element.attrib.items() if n.endswith("href")]
+        refs += re.findall(r"url\(\s*['\"]?([^'\")]*)", " ".join(element.attrib.values()) + (element.text or ""))
+        if any(not ref.strip().startswith("#") for ref in refs):
+            return f"image '{url}' refers to other files; an SVG picture must be self-contained"
+    return ""
 
 
 def _decodes(path: Path) -> bool:
