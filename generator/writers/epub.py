@@ -9,9 +9,7 @@ that the same sources give the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from lxml import etree
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.errors import Problem, SourceError
 from generator.model import Chapter, Document, Heading
-from generator.writers import WriteContext
+from generator.writers import WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -277,20 +275,12 @@ def package(book: epub.EpubBook, document: Document) -> bytes:
         "epub3_pages": False,  # it would file every element with an id and epub:type as a page break
         "epub3_landmark": False,  # our nav template writes the landmarks
         "epub2_guide": False,
-        "mtime": modified_time(document),
+        "mtime": build_time(document),
         "raise_exceptions": True,
     })
     writer.process()
     writer.write()  # called directly, so an OSError propagates rather than becoming False
     return buffer.getvalue()
-
-
-def modified_time(document: Document) -> dt.datetime:
-    """The build timestamp: SOURCE_DATE_EPOCH when set, otherwise the document's date, in UTC."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    return dt.datetime.combine(document.meta.date, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def repack_zip(data: bytes) -> bytes:
