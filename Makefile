@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 DOC ?=
 PAPER ?= a4
@@ -25,7 +26,7 @@ $(if $(filter booklet 2up,$(LAYOUT)),,$(error LAYOUT must be booklet or 2up, not
 HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT).pdf)
 HANDOUT_OPTIONS := $(BUILD)/.handout-options
 
-.PHONY: all pdf epub html watch handout new check test golden ace ace-setup clean distclean help FORCE
+.PHONY: all pdf epub html watch handout new check test golden ace ace-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -69,6 +70,9 @@ ace: $(EPUBS) ## check every EPUB with DAISY Ace; reports in build/ace/<slug>/
 	    || { echo "$$epub: Ace found violations, see $(BUILD)/ace/$$(basename $$epub .epub)/report.html"; exit 1; }; \
 	done
 
+bench: $(BENCH_STAMP) ## benchmark against WeasyPrint alone and Pandoc (BENCH_QUICK=1: short run); writes build/bench.json
+	$(PY) -m bench --out $(BUILD)
+
 clean: ## remove the outputs
 	rm -rf $(BUILD)
 
@@ -83,6 +87,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# The benchmark's extra tools (Pandoc, pyinstrument), installed only when `make bench` asks for them.
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.lock
 	touch $@
 
 # Rewritten only when PAPER or MARKS change, so that the PDFs are rebuilt then and only then.

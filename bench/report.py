@@ -1,0 +1,78 @@
+"""The ratios and targets of issue 7, and the table printed at the end of a run."""
+
+from __future__ import annotations
+
+from bench.measure import Measurement
+
+
+def find(measurements: list[Measurement], workload: str, output: str, tool: str) -> Measurement | None:
+    """The measurement of one tool on one workload, if it was taken."""
+    return next((m for m in measurements if (m.workload, m.output, m.tool) == (workload, output, tool)), None)
+
+
+def ratios(measurements: list[Measurement]) -> dict[str, dict[str, float]]:
+    """Per workload: ours over the floor and over Pandoc, in wall time, CPU time and peak memory."""
+    table: dict[str, dict[str, float]] = {}
+    for workload in dict.fromkeys(m.workload for m in measurements):
+        row: dict[str, float] = {}
+        for output, other in (("pdf", "floor"), ("pdf", "pandoc"), ("epub", "pandoc")):
+            ours, theirs = find(measurements, workload, output, "ours"), find(measurements, workload, output, other)
+            if ours and theirs:
+                row[f"{output}_ours_over_{other}_wall"] = round(ours.median_s / theirs.median_s, 3)
+                row[f"{output}_ours_over_{other}_cpu"] = round(ours.median_cpu_s / theirs.median_cpu_s, 3)
+                row[f"{output}_ours_over_{other}_rss"] = round(ours.peak_rss_mb / theirs.peak_rss_mb, 3)
+        table[workload] = row
+    large, tenth = find(measurements, "large", "pdf", "ours"), find(measurements, "tenth", "pdf", "ours")
+    if large and tenth and large.pages and tenth.pages:
+        table["scaling"] = {
+            "wall_per_page_large_over_tenth": round((large.median_s / large.pages) / (tenth.median_s / tenth.pages), 3),
+            "cpu_per_page_large_over_tenth": round(
+                (large.median_cpu_s / large.pages) / (tenth.median_cpu_s / tenth.pages), 3),
+        }
+    return table
+
+
+def targets(result: dict[str, object], measurements: list[Measurement]) -> list[dict[str, object]]:
+    """Each target of issue 7 with its measured value (wall-time ratios, as the issue states them)."""
+    r = result["ratios"]
+    assert isinstance(r, dict)
+    micro = result["glossary_linking"]
+    assert isinstance(micro, dict)
+    noop = result["noop_make"]
+    assert isinstance(noop, dict)
+    linking = micro["full"]["median_s"] if "full" in micro else micro["estimate_full_s"]
+    rows = [
+        ("PDF large: time ours/floor", r.get("large", {}).get("pdf_ours_over_floor_wall"), 1.05),
+        ("PDF large: peak memory ours/floor", r.get("large", {}).get("pdf_ours_over_floor_rss"), 1.2),
+        ("PDF seed: time ours/Pandoc+WeasyPrint", r.get("seed", {}).get("pdf_ours_over_pandoc_wall"), 1.0),
+        ("EPUB large: time ours/Pandoc", r.get("large", {}).get("epub_ours_over_pandoc_wall"), 1.0),
+        ("EPUB seed: time ours/Pandoc", r.get("seed", {}).get("epub_ours_over_pandoc_wall"), 2.0),
+        ("PDF scaling: time per page large/tenth", r.get("scaling", {}).get("wall_per_page_large_over_tenth"), 1.15),
+        ("glossary linking 2,000 terms / 1 MB (s)" + ("" if "full" in micro else ", estimated"), linking, 0.5),
+        ("no-op make all (s)", noop["median_s"], 0.2),
+    ]
+    return [{"target": name, "value": value, "limit": limit, "met": value is not None and value <= limit}
+            for name, value, limit in rows]
+
+
+def print_table(result: dict[str, object], measurements: list[Measurement]) -> None:
+    """The measurements, the ratios and the targets, as plain-text tables."""
+    print(f"\nbenchmark {result['date']}, {result['nproc']} cores, WeasyPrint {result['weasyprint']}, "
+          f"Pandoc {result['pandoc']}, {result['runs']} run(s), median wall time")
+    header = (f"{'workload':8} {'output':6} {'tool':16} {'pages':>5} {'runs':>4} {'wall s':>8} {'cpu s':>8} "
+              f"{'peak MB':>8} {'ours/this':>9}")
+    print(header)
+    print("-" * len(header))
+    for m in measurements:
+        ours = find(measurements, m.workload, m.output, "ours")
+        ratio = f"{ours.median_s / m.median_s:9.2f}" if ours and m.tool != "ours" else f"{'':9}"
+        pages = str(m.pages) if m.pages is not None else "-"
+        print(f"{m.workload:8} {m.output:6} {m.tool:16} {pages:>5} {len(m.runs):>4} {m.median_s:8.2f} {m.median_cpu_s:8.2f} "
+              f"{m.peak_rss_mb:8.0f} {ratio}")
+    print("\ntarget                                              measured    limit  met")
+    for row in result["targets"]:  # type: ignore[union-attr]
+        value = "n/a" if row["value"] is None else f"{row['value']:.3f}"
+        print(f"{row['target']:50} {value:>9} {row['limit']:>8}  {'yes' if row['met'] else 'NO'}")
+    noop = result["noop_make"]
+    if isinstance(noop, dict) and noop.get("rebuilt_anything"):
+        print("warning: the no-op `make all` rebuilt something")
