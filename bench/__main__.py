@@ -127,7 +127,7 @@ def bench_workload(w: Workload, out: Path, runs: int, env: dict[str, str], backr
             break
         for m, first in table:
             if m.tool == "floor" and index == 0:
-                _check_kept_html(out)
+                m.command[3] = str(_kept_html(out, w.slug))
             measure_one(m, first if index == 0 else None, w, env)
         if backrefs_variant and index == 0:
             table.append((_without_backrefs(w, out), None))
@@ -151,19 +151,21 @@ def _floor_command(w: Workload, out: Path) -> list[str]:
 
     identifier = load_document(w.root).meta.identifier
     allowed = [w.root, PROJECT_TEMPLATES, *font_dirs()]
-    return [PY, "-m", "bench.floor", str(out / "ours" / f"{w.slug}.html"), str(w.root), str(out / "floor.pdf"),
+    return [PY, "-m", "bench.floor", "<kept html>", str(w.root), str(out / "floor.pdf"),
             identifier, *map(str, allowed)]
 
 
-def _check_kept_html(out: Path) -> None:
-    """The floor needs the HTML of our --keep-html run."""
-    if not list((out / "ours").glob("*.html")):
-        raise SystemExit(f"bench: no HTML kept in {out / 'ours'}: does `generator pdf --keep-html` still exist?")
+def _kept_html(out: Path, slug: str) -> Path:
+    """The HTML our --keep-html run wrote (``<slug>.print.html``; ``<slug>.html`` before the web writer)."""
+    for name in (f"{slug}.print.html", f"{slug}.html"):
+        if (out / "ours" / name).is_file():
+            return out / "ours" / name
+    raise SystemExit(f"bench: no HTML kept in {out / 'ours'}: does `generator pdf --keep-html` still exist?")
 
 
 def _without_backrefs(w: Workload, out: Path) -> Measurement:
     """The floor on our HTML with the glossary's page back-references taken out: what they cost."""
-    html = (out / "ours" / f"{w.slug}.html").read_text(encoding="utf-8")
+    html = _kept_html(out, w.slug).read_text(encoding="utf-8")
     stripped, count = re.subn(r'<a class="page-ref"[^>]*></a>(?:, )?', "", html)
     variant = out / f"{w.slug}-no-backrefs.html"
     variant.write_text(stripped, encoding="utf-8")
