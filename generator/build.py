@@ -99,12 +99,20 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
     for writer in writers_for(formats):
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         path = writer.output_path(ctx)
-        if options.keep_html and hasattr(writer, "html"):
-            # .print.html: build/<slug>.html is the web version's name
-            outputs.append(Output(path.with_suffix(".print.html"), writer.html(ctx).encode("utf-8")))
         with (progress or silent()).stage(f"render {writer.name}", document.slug):
-            outputs.append(Output(path, writer.render(ctx)))
+            outputs.extend(render_with_html(writer, ctx, path) if options.keep_html else [Output(path, writer.render(ctx))])
     return outputs
+
+
+def render_with_html(writer: Writer, ctx: WriteContext, path: Path) -> list[Output]:
+    """The output and, for a writer that lays out HTML (the PDF), that very HTML beside it.
+
+    It is named ``<slug>.print.html`` (``<slug>.html`` is the web page) and rendered once.
+    """
+    if not hasattr(writer, "layout"):
+        return [Output(path, writer.render(ctx))]
+    markup = writer.html(ctx)
+    return [Output(path.with_suffix(".print.html"), markup.encode("utf-8")), Output(path, writer.layout(ctx, markup))]
 
 
 def writers_for(formats: list[str]) -> list[Writer]:

@@ -5,6 +5,11 @@ bold Source Sans Pro and the subtitle under it; a teal band at the foot carries 
 publisher and date. Text is laid out with Pillow's basic layout engine (FreeType, no
 Raqm), so the bytes depend only on the pinned Pillow and fonts, not on the machine.
 A document may supply its own ``images/cover.png`` instead.
+
+The cover is a palette image: each text colour on its ground gets a ramp of ``SHADES``
+exact blends, and text is drawn as a coverage mask mapped onto its ramp. A 1600×2560
+RGB PNG took 0.14 s to compress at level 9 (40 % of a seed EPUB build); the palette PNG
+takes about 0.015 s and is a third of the size, with the same colours.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ INK = (0x1D, 0x1D, 0x1B)
 MUTED = (0x5B, 0x5B, 0x57)
 PAPER = (0xFF, 0xFF, 0xFF)
 BAND_TOP = 2200
+SHADES = 32  # antialiasing steps between a text colour and its ground; 33 entries per ramp
+Colour = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -36,16 +43,18 @@ class TextStyle:
 
     weight: int
     size: int
-    colour: tuple[int, int, int]
+    colour: Colour
+    ground: Colour
     leading: float = 1.2
     tracking: float = 0.0
 
 
-KIND = TextStyle(600, 60, ACCENT, tracking=0.18)
-TITLE = TextStyle(700, 168, INK, leading=1.08)
-SUBTITLE = TextStyle(400, 76, MUTED, leading=1.3)
-PUBLISHER = TextStyle(600, 60, PAPER)
-DATE = TextStyle(400, 52, ACCENT_LIGHT)
+KIND = TextStyle(600, 60, ACCENT, PAPER, tracking=0.18)
+TITLE = TextStyle(700, 168, INK, PAPER, leading=1.08)
+SUBTITLE = TextStyle(400, 76, MUTED, PAPER, leading=1.3)
+PUBLISHER = TextStyle(600, 60, PAPER, ACCENT)
+DATE = TextStyle(400, 52, ACCENT_LIGHT, ACCENT)
+RAMPS = ((PAPER, PAPER), (ACCENT, ACCENT), *dict.fromkeys((s.colour, s.ground) for s in (KIND, TITLE, SUBTITLE, PUBLISHER, DATE)))
 
 
 def cover_image(document: Document) -> bytes:
@@ -62,57 +71,85 @@ def cover_alt_text(meta: Metadata) -> str:
 
 def draw_cover(meta: Metadata) -> bytes:
     """Draw the cover and encode it as a PNG with no timestamps or other varying chunks."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    image = Image.new("P", (WIDTH, HEIGHT), palette_index(PAPER, PAPER, 0))
+    image.putpalette(palette())
     draw = ImageDraw.Draw(image)
-    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=ACCENT)
+    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=palette_index(ACCENT, ACCENT, 0))
     y = 480
     if meta.kind:
-        y = draw_lines(draw, [meta.kind.upper()], KIND, y) + 60
+        y = draw_lines(image, [meta.kind.upper()], KIND, y) + 60
     title_style = fitting_title_style(meta.title)
-    y = draw_lines(draw, wrap(meta.title, title_style), title_style, y) + 70
+    y = draw_lines(image, wrap(meta.title, title_style), title_style, y) + 70
     if meta.subtitle:
-        draw_lines(draw, wrap(meta.subtitle, SUBTITLE)[:5], SUBTITLE, y)
-    draw_band(draw, meta)
+        draw_lines(image, wrap(meta.subtitle, SUBTITLE)[:5], SUBTITLE, y)
+    draw_band(image, meta)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=9)
+    image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
 
 
-def draw_band(draw: ImageDraw.ImageDraw, meta: Metadata) -> None:
+def palette() -> list[int]:
+    """The cover's colours, ramp after ramp: each ramp blends a ground (step 0) into a text colour."""
+    return [channel for colour, ground in RAMPS for step in range(SHADES + 1)
+            for channel in blend(ground, colour, step / SHADES)]
+
+
+def blend(ground: Colour, colour: Colour, amount: float) -> Colour:
+    """The colour a fraction ``amount`` of the way from ground to colour."""
+    return (round(ground[0] + (colour[0] - ground[0]) * amount), round(ground[1] + (colour[1] - ground[1]) * amount),
+            round(ground[2] + (colour[2] - ground[2]) * amount))
+
+
+def palette_index(colour: Colour, ground: Colour, step: int) -> int:
+    """The palette entry of a ramp's step (0 is the ground, SHADES the full colour)."""
+    return RAMPS.index((colour, ground)) * (SHADES + 1) + step
+
+
+def draw_band(image: Image.Image, meta: Metadata) -> None:
     """The teal band at the foot with the publisher (or authors) and the date."""
-    draw.rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=ACCENT)
+    ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=palette_index(ACCENT, ACCENT, 0))
     imprint = meta.publisher or ", ".join(meta.authors)
     y = BAND_TOP + 110
     if imprint:
-        y = draw_lines(draw, wrap(imprint, PUBLISHER)[:1], PUBLISHER, y) + 20
-    draw_lines(draw, [meta.date.strftime("%-d %B %Y")], DATE, y)
+        y = draw_lines(image, wrap(imprint, PUBLISHER)[:1], PUBLISHER, y) + 20
+    draw_lines(image, [meta.date.strftime("%-d %B %Y")], DATE, y)
 
 
 def fitting_title_style(title: str) -> TextStyle:
     """The title's style, smaller for long titles so that it stays within five lines."""
     style = TITLE
     while len(wrap(title, style)) > 5 and style.size > 96:
-        style = TextStyle(style.weight, style.size - 12, style.colour, style.leading, style.tracking)
+        style = TextStyle(style.weight, style.size - 12, style.colour, style.ground, style.leading, style.tracking)
     return style
 
 
-def draw_lines(draw: ImageDraw.ImageDraw, lines: list[str], style: TextStyle, top: int) -> int:
+def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int) -> int:
     """Draw lines from top (the first line's cap height starts there); return the bottom."""
     font = load_font(style.weight, style.size)
     step = round(style.size * style.leading)
+    bottom = top + len(lines) * step
+    if not lines:
+        return bottom
+    # Coverage of the text, 0-255, in a band as tall as the lines plus room for descenders.
+    box = (0, top, WIDTH, min(HEIGHT, bottom + style.size))
+    coverage = Image.new("L", (box[2] - box[0], box[3] - box[1]), 0)
+    draw = ImageDraw.Draw(coverage)
     for index, line in enumerate(lines):
-        draw_tracked(draw, (MARGIN, top + index * step), line, font, style)
-    return top + len(lines) * step
+        draw_tracked(draw, (MARGIN, index * step), line, font, style)
+    first = palette_index(style.colour, style.ground, 0)
+    ramp = coverage.point([first + round(value * SHADES / 255) for value in range(256)])
+    image.paste(ramp, box, coverage.point([0] + [255] * 255))  # only where there is ink
+    return bottom
 
 
 def draw_tracked(draw: ImageDraw.ImageDraw, origin: tuple[int, int], text: str, font: ImageFont.FreeTypeFont, style: TextStyle) -> None:
-    """Draw one line, spacing the letters apart when the style asks for tracking."""
+    """Draw one line in full coverage, spacing the letters apart when the style asks for tracking."""
     if not style.tracking:
-        draw.text(origin, text, font=font, fill=style.colour)
+        draw.text(origin, text, font=font, fill=255)
         return
     x, y = origin
     for char in text:
-        draw.text((x, y), char, font=font, fill=style.colour)
+        draw.text((x, y), char, font=font, fill=255)
         x += round(font.getlength(char) + style.tracking * style.size)
 
 

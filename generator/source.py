@@ -174,18 +174,23 @@ def _is_xml_text(text: str, path: Path, problems: list[Problem]) -> bool:
     return False
 
 
+# libyaml's parser when PyYAML was built with it: ten times faster, the same marks and
+# messages, and it refuses nesting deeper than 1,000 levels instead of recursing.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
     """Parse a YAML file into a node tree (with line numbers), refusing anchors and aliases."""
     text = _read_text(path, problems)
     if text is None:
         return None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=YAML_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 mark = event.start_mark
                 problems.append(Problem(path, mark.line + 1, mark.column + 1, "YAML anchors and aliases are not allowed"))
                 return None
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -22,7 +22,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from generator.cover import HEIGHT, WIDTH, draw_cover, fitting_title_style, wrap
+from generator.cover import ACCENT, HEIGHT, INK, PAPER, WIDTH, draw_cover, fitting_title_style, wrap
 from generator.model import Metadata
 from generator.source import load_document
 from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
@@ -181,6 +181,18 @@ def test_cover_image_is_declared_and_first(seed_epub: Path) -> None:
     img = page.xpath("//x:img", namespaces=NS)[0]
     assert (img.get("src"), img.get(EPUB_TYPE), img.get("role")) == ("images/cover.png", "cover", "doc-cover")
     assert "Amazon and Anthropic" in img.get("alt")
+
+
+def test_cover_keeps_the_design_colours_and_draws_the_text() -> None:
+    """The palette cover has the exact paper, accent and ink colours, and its title is drawn in ink."""
+    meta = Metadata(title="Title", date=dt.date(2026, 1, 1), chapters=("a.md",), publisher="Press")
+    image = Image.open(io.BytesIO(draw_cover(meta))).convert("RGB")
+    assert image.getpixel((10, 10)) == PAPER
+    assert image.getpixel((10, HEIGHT - 10)) == ACCENT
+    title_band = image.crop((0, 480, WIDTH, 480 + 200))
+    colours = {colour for _count, colour in title_band.getcolors(4096)}
+    assert INK in colours and PAPER in colours
+    assert len(colours) > 8  # antialiased edges, not a two-colour threshold
 
 
 def test_document_may_supply_its_cover(fixture_epub: Callable[[str], Path]) -> None:

@@ -22,8 +22,9 @@ MM = 72 / 25.4
 
 @pytest.fixture(scope="module")
 def fixture_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The print-features fixture (figure, external link, long table, 14-term glossary) as a PDF."""
-    return _build(tmp_path_factory.mktemp("print-fixture"), PRINT_FIXTURE, "--source", str(FIXTURES))
+    """The print-features fixture (figure, external link, long table, 14-term glossary) as a PDF,
+    with the HTML handed to WeasyPrint kept beside it."""
+    return _build(tmp_path_factory.mktemp("print-fixture"), PRINT_FIXTURE, "--source", str(FIXTURES), "--keep-html")
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +128,12 @@ def page_words(pdf: Path, page: int) -> list[tuple[float, float, float, float, s
     return [(float(x0), height - float(y1), float(x1), height - float(y0), text) for x0, y0, x1, y1, text in words]
 
 
+def glossary_pages(reader: PdfReader) -> range:
+    """The page numbers (from 1) of the glossary: from its title's page to the end."""
+    first = reader.get_destination_page_number(reader.named_destinations["glossary-title"]) + 1
+    return range(first, len(reader.pages) + 1)
+
+
 def page_references(reader: PdfReader, pdf: Path, page: int) -> list[tuple[str, int, int]]:
     """(destination, printed page number, destination's page) of each internal link on a page that ends in a number.
 
@@ -193,8 +200,7 @@ def test_glossary_page_numbers_point_at_uses_of_the_term(which: str, seed_pdf: P
     forms = {e["term"]: [e["term"], *e.get("aliases", [])] for e in entries}
     reader = PdfReader(str(pdf))
     texts = page_texts(reader)
-    glossary_page = len(reader.pages)
-    refs = [r for r in page_references(reader, pdf, glossary_page) if "-g-" in r[0]]
+    refs = [r for page in glossary_pages(reader) for r in page_references(reader, pdf, page) if "-g-" in r[0]]
     assert len(refs) >= len(entries)
     by_term: dict[str, list[int]] = {}
     for name, printed, target in refs:
@@ -296,7 +302,7 @@ def test_long_table_repeats_its_header_row(fixture_pdf: Path) -> None:
 
 def test_long_glossary_has_letter_headings(fixture_pdf: Path) -> None:
     """A glossary of more than twelve entries is grouped under letter headings, each letter once."""
-    words = [w[4] for w in page_words(fixture_pdf, len(PdfReader(str(fixture_pdf)).pages))]
+    words = [w[4] for page in glossary_pages(PdfReader(str(fixture_pdf))) for w in page_words(fixture_pdf, page)]
     for letter in "ABDEGIKLMNOTZ":
         assert words.count(letter) == 1, letter
 
@@ -327,3 +333,39 @@ def test_link_notes_skip_links_that_show_their_address() -> None:
     assert print_link_notes('<a href="https://a.org/x">the report</a>') == (
         '<a href="https://a.org/x">the report</a>'
         '<span class="footnote link-note"><a class="url" href="https://a.org/x">https://a.org/x</a></span>')
+
+
+# The HTML handed to WeasyPrint (--keep-html), and what it anchors
+
+
+def test_kept_html_is_exactly_what_weasyprint_lays_out(fixture_pdf: Path, tmp_path: Path) -> None:
+    """--keep-html writes <slug>.print.html; WeasyPrint alone (bench/floor.py) turns it into the same pages."""
+    from bench.floor import main as floor
+
+    kept = fixture_pdf.with_suffix(".print.html")
+    assert kept.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+    alone = tmp_path / "alone.pdf"
+    allowed = [str(FIXTURES / PRINT_FIXTURE), *(str(d) for d in _fetcher_folders())]
+    assert floor([str(kept), str(FIXTURES / PRINT_FIXTURE), str(alone), "id", *allowed]) == 0
+    assert page_texts(PdfReader(str(alone))) == page_texts(PdfReader(str(fixture_pdf)))
+
+
+def _fetcher_folders() -> list[Path]:
+    """The folders besides the document's that the PDF writer lets WeasyPrint read."""
+    from generator.templates import PROJECT_TEMPLATES, font_dirs
+
+    return [PROJECT_TEMPLATES, *font_dirs()]
+
+
+def test_print_html_anchors_only_the_uses_the_glossary_points_at(fixture_pdf: Path) -> None:
+    """Every glossary page reference has its anchor; no other use of a term carries an id in the print HTML."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(fixture_pdf.with_suffix(".print.html").read_bytes())
+    targets = {ref.get("href").lstrip("#") for ref in root.find_class("page-ref")}
+    term_ids = {e.get("id") for e in root.xpath("//span[@id] | //a[@id]") if "-g-" in (e.get("id") or "")}
+    assert targets and targets == term_ids
+    from generator.build import check
+
+    (document,) = check(FIXTURES, [PRINT_FIXTURE])
+    assert sum(len(entry.uses) for entry in document.glossary) > len(targets)  # the other uses lost their ids

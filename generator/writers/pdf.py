@@ -27,11 +27,15 @@ class PdfWriter:
                                paper=PAPER_SIZES[ctx.options.paper])
 
     def render(self, ctx: WriteContext) -> bytes:
-        """Lay out the HTML and return the PDF's bytes."""
+        """Render the HTML, lay it out and return the PDF's bytes."""
+        return self.layout(ctx, self.html(ctx))
+
+    def layout(self, ctx: WriteContext, markup: str) -> bytes:
+        """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
         from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
 
         fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()])
-        html = HTML(string=self.html(ctx), base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
+        html = HTML(string=markup, base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
         options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
         with source_date_epoch(ctx.document):  # font subsetting reads it: same fonts, same bytes
             rendered = html.render(**options)
