@@ -17,8 +17,8 @@ import yaml
 
 CHAPTERS_AT_SCALE_1 = 40
 TERMS_AT_SCALE_1 = 300
-SECTIONS_PER_CHAPTER = 6
-PARAGRAPHS_PER_SECTION = 4
+SECTIONS_PER_CHAPTER = 5
+PARAGRAPHS_PER_SECTION = 3
 
 FILLER = """
 the a of and to in for on with as by from that this which while because although

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from pypdf.generic import Destination
 
 from generator.filters import glossary_groups, print_link_notes
 from generator.markdown import render_chapter
-from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
+from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
 from tests.helpers import squash
 
 PRINT_FIXTURE = "print-features"
@@ -369,3 +370,33 @@ def test_print_html_anchors_only_the_uses_the_glossary_points_at(fixture_pdf: Pa
 
     (document,) = check(FIXTURES, [PRINT_FIXTURE])
     assert sum(len(entry.uses) for entry in document.glossary) > len(targets)  # the other uses lost their ids
+
+
+def test_layout_tuning_changes_no_byte_of_the_pdf(fixture_pdf: Path, tmp_path: Path) -> None:
+    """The cached pydyf page references and the calmer collector give exactly the same PDF as plain WeasyPrint."""
+    plain = (
+        "import contextlib, sys\n"
+        "from generator.writers import pdf\n"
+        "pdf.layout_tuning = contextlib.nullcontext\n"
+        "from generator.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", plain, "pdf", PRINT_FIXTURE, "--source", str(FIXTURES),
+                             "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / f"{PRINT_FIXTURE}.pdf").read_bytes() == fixture_pdf.read_bytes()
+
+
+def test_cached_page_references_follow_new_pages() -> None:
+    """pydyf's page references, cached, still list every page added after the first read."""
+    import pydyf
+
+    from generator.writers.pdf import cache_page_references
+
+    cache_page_references()
+    document = pydyf.PDF()
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = document.page_references
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(first) == 1 and len(document.page_references) == 2
+    assert document.page_references[0] == first[0] and document.page_references is document.page_references
