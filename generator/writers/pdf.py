@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path
 
+from generator.cache import preload_hyphenation
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.writers import WriteContext, build_time, source_date_epoch
@@ -47,6 +48,7 @@ class PdfWriter:
         fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()])
         html = HTML(string=markup, base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
         options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
+        preload_hyphenation(ctx.document.meta.language)
         with source_date_epoch(ctx.document), layout_tuning():  # font subsetting reads the epoch
             rendered = html.render(**options)
             refuse_attachments(rendered)
