@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import subprocess
 import sys
@@ -391,7 +393,7 @@ def test_cached_page_references_follow_new_pages() -> None:
     """pydyf's page references, cached, still list every page added after the first read."""
     import pydyf
 
-    from generator.writers.pdf import cache_page_references
+    from generator.writers.pdf_engine import cache_page_references
 
     cache_page_references()
     document = pydyf.PDF()
@@ -400,3 +402,41 @@ def test_cached_page_references_follow_new_pages() -> None:
     document.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert len(first) == 1 and len(document.page_references) == 2
     assert document.page_references[0] == first[0] and document.page_references is document.page_references
+
+
+# WeasyPrint's line breaking with trailing spaces (generator/writers/pdf_engine.py)
+
+HANGING_TEXT = "Customer large regional service weak review commercial margin raises quarter training many delays suggests which."
+
+
+def _lines_at(width_mm: float, fixed: bool) -> list[str]:
+    """The lines WeasyPrint makes of HANGING_TEXT, followed by a space, in a block of the given width."""
+    from weasyprint import HTML
+
+    from generator.templates import font_faces
+    from generator.writers.pdf_engine import hanging_trailing_spaces
+
+    serif = next(f for f in font_faces() if f.family == "Source Serif Pro" and f.weight == 400 and f.style == "normal")
+    html = (f'<html lang="en"><style>@font-face {{ font-family: S; src: url("{serif.url}") }}'
+            f"@page {{ size: A4; margin: 20mm }} div {{ font: 9.5pt S; width: {width_mm}mm }}</style>"
+            f"<div>{HANGING_TEXT} </div><div>{HANGING_TEXT[:-1]} <em>and</em> more.</div></html>")
+    with hanging_trailing_spaces() if fixed else contextlib.nullcontext():
+        pdf = HTML(string=html).write_pdf()
+    reader = PdfReader(io.BytesIO(pdf))
+    return [line.strip() for line in (reader.pages[0].extract_text() or "").splitlines() if line.strip()]
+
+
+def test_text_ending_in_a_space_is_not_split_after_its_first_word() -> None:
+    """A run that fits but for its trailing space stays on one line (WeasyPrint 70 left its first word alone)."""
+    widths = [85 + step * 0.25 for step in range(40)]
+    broken = [w for w in widths if any(map(_lone_word, _lines_at(w, fixed=False)))]
+    assert broken, "WeasyPrint no longer breaks these lines wrongly: hanging_trailing_spaces can go"
+    for width in broken:
+        lines = _lines_at(width, fixed=True)
+        assert not any(map(_lone_word, lines)), (width, lines)
+        assert " ".join(lines).split() == " ".join(_lines_at(width, fixed=False)).split()
+
+
+def _lone_word(line: str) -> bool:
+    """A line of one word that does not end its paragraph (both paragraphs end with a full stop)."""
+    return len(line.split()) == 1 and not line.endswith(".")
