@@ -428,13 +428,14 @@ def _lines_at(width_mm: float, fixed: bool) -> list[str]:
 
 def test_text_ending_in_a_space_is_not_split_after_its_first_word() -> None:
     """A run that fits but for its trailing space stays on one line (WeasyPrint 70 left its first word alone)."""
-    widths = [85 + step * 0.25 for step in range(40)]
-    broken = [w for w in widths if any(map(_lone_word, _lines_at(w, fixed=False)))]
-    assert broken, "WeasyPrint no longer breaks these lines wrongly: hanging_trailing_spaces can go"
-    for width in broken:
-        lines = _lines_at(width, fixed=True)
-        assert not any(map(_lone_word, lines)), (width, lines)
-        assert " ".join(lines).split() == " ".join(_lines_at(width, fixed=False)).split()
+    broken = []
+    for width in [85 + step * 0.25 for step in range(40)]:
+        plain, fixed = _lines_at(width, fixed=False), _lines_at(width, fixed=True)
+        assert " ".join(fixed).split() == " ".join(plain).split()  # the same words, in the same order
+        assert not any(map(_lone_word, fixed)), (width, fixed)
+        broken += [width] if any(map(_lone_word, plain)) else []
+    if not broken:  # WeasyPrint 70 with Pango 1.50 (Debian 12) breaks 6 of these 40 widths wrongly
+        pytest.skip("this WeasyPrint and Pango lay these lines out right: hanging_trailing_spaces may go")
 
 
 def _lone_word(line: str) -> bool:
