@@ -100,16 +100,14 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         path = writer.output_path(ctx)
         with (progress or silent()).stage(f"render {writer.name}", document.slug):
-            outputs.extend(render_with_html(writer, ctx, path) if options.keep_html else [Output(path, writer.render(ctx))])
+            outputs.extend(render_outputs(writer, ctx, path))
     return outputs
 
 
-def render_with_html(writer: Writer, ctx: WriteContext, path: Path) -> list[Output]:
-    """The output and, for a writer that lays out HTML (the PDF), that very HTML beside it.
-
-    It is named ``<slug>.print.html`` (``<slug>.html`` is the web page) and rendered once.
-    """
-    if not hasattr(writer, "layout"):
+def render_outputs(writer: Writer, ctx: WriteContext, path: Path) -> list[Output]:
+    """The writer's output and, with --keep-html for a writer that lays out HTML (the PDF), that
+    very HTML beside it, rendered once: ``<slug>.print.html`` (``<slug>.html`` is the web page)."""
+    if not (ctx.options.keep_html and hasattr(writer, "layout")):
         return [Output(path, writer.render(ctx))]
     markup = writer.html(ctx)
     return [Output(path.with_suffix(".print.html"), markup.encode("utf-8")), Output(path, writer.layout(ctx, markup))]

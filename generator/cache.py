@@ -63,10 +63,10 @@ def preload_hyphenation(language: str) -> None:
     import pyphen
 
     fallback = pyphen.language_fallback(language)
+    path = pyphen.LANGUAGES[fallback] if fallback else None
     folder = cache_folder("hyphenation")
-    if fallback is None or folder is None or pyphen.LANGUAGES[fallback] in pyphen.hdcache:
+    if path is None or folder is None or path in pyphen.hdcache:
         return
-    path = pyphen.LANGUAGES[fallback]
     entry = folder / f"{path.stem}-{_hyphenation_key(path, pyphen.__version__)}.marshal"
     patterns = _read_patterns(entry)
     if patterns is None:

@@ -54,7 +54,7 @@ TITLE = TextStyle(700, 168, INK, PAPER, leading=1.08)
 SUBTITLE = TextStyle(400, 76, MUTED, PAPER, leading=1.3)
 PUBLISHER = TextStyle(600, 60, PAPER, ACCENT)
 DATE = TextStyle(400, 52, ACCENT_LIGHT, ACCENT)
-RAMPS = ((PAPER, PAPER), (ACCENT, ACCENT), *dict.fromkeys((s.colour, s.ground) for s in (KIND, TITLE, SUBTITLE, PUBLISHER, DATE)))
+RAMPS = tuple(dict.fromkeys((s.colour, s.ground) for s in (KIND, TITLE, SUBTITLE, PUBLISHER, DATE)))
 
 
 def cover_image(document: Document) -> bytes:
@@ -71,10 +71,10 @@ def cover_alt_text(meta: Metadata) -> str:
 
 def draw_cover(meta: Metadata) -> bytes:
     """Draw the cover and encode it as a PNG with no timestamps or other varying chunks."""
-    image = Image.new("P", (WIDTH, HEIGHT), palette_index(PAPER, PAPER, 0))
+    image = Image.new("P", (WIDTH, HEIGHT), solid(PAPER))
     image.putpalette(palette())
     draw = ImageDraw.Draw(image)
-    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=palette_index(ACCENT, ACCENT, 0))
+    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=solid(ACCENT))
     y = 480
     if meta.kind:
         y = draw_lines(image, [meta.kind.upper()], KIND, y) + 60
@@ -105,9 +105,17 @@ def palette_index(colour: Colour, ground: Colour, step: int) -> int:
     return RAMPS.index((colour, ground)) * (SHADES + 1) + step
 
 
+def solid(colour: Colour) -> int:
+    """The palette entry of a flat colour: the ground (step 0) or the full colour of a ramp."""
+    for text, ground in RAMPS:
+        if colour in (ground, text):
+            return palette_index(text, ground, 0 if colour == ground else SHADES)
+    raise ValueError(f"{colour} is in no ramp of the cover's palette")
+
+
 def draw_band(image: Image.Image, meta: Metadata) -> None:
     """The teal band at the foot with the publisher (or authors) and the date."""
-    ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=palette_index(ACCENT, ACCENT, 0))
+    ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=solid(ACCENT))
     imprint = meta.publisher or ", ".join(meta.authors)
     y = BAND_TOP + 110
     if imprint:

@@ -49,15 +49,19 @@ def print_headings(html: str, chapter: Chapter) -> str:
     return HEADING_OPEN.sub(numbered, html)
 
 
-def print_term_anchors(html: str, glossary: tuple[GlossaryEntry, ...]) -> str:
-    """Keep an id only on the uses of a term that the glossary's page numbers point at.
+def page_anchors(glossary: tuple[GlossaryEntry, ...]) -> frozenset[str]:
+    """The anchors of every use the glossary's page numbers point at."""
+    return frozenset(use.anchor for entry in glossary for use in page_uses(entry.uses))
+
+
+def print_term_anchors(html: str, targets: frozenset[str]) -> str:
+    """Keep an id only on the uses of a term that the glossary's page numbers point at (targets).
 
     Every other use loses its anchor (an unlinked use its span too): WeasyPrint compares each
     anchor with every earlier one while paginating, so two thirds fewer anchors make a long
     document's layout markedly faster. The EPUB and the web page keep them all, for their
     back-links to every use.
     """
-    targets = {use.anchor for entry in glossary for use in page_uses(entry.uses)}
     html = TERM_USE.sub(lambda m: m.group(0) if m.group(1) in targets else m.group(2), html)
     return GLOSSREF_ID.sub(lambda m: m.group(0) if m.group(2) in targets else m.group(1), html)
 

@@ -45,4 +45,3 @@ class PdfWriter:
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             return rendered.write_pdf(**options)
-
