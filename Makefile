@@ -59,8 +59,8 @@ check: $(STAMP) ## validate every source and write nothing
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest -q
 
-golden: $(STAMP) ## rewrite tests/golden/ from the current output, after an intended change
-	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_epub.py -k golden
+golden: $(STAMP) ## rewrite every golden file in tests/golden/ from the current output, after an intended change
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py
 
 ACE := tools/ace/node_modules/.bin/ace-cli
 CHROMIUM ?= /usr/bin/chromium
