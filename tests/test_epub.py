@@ -28,7 +28,17 @@ from generator.source import load_document
 from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
 from tests.helpers import NS, epub_xml, epubcheck_problems
 
-FIXTURE_CASES = sorted(p.parent.name for p in FIXTURES.glob("*/document.yaml"))
+# Fixture documents that are deliberately invalid sources, each with the reason; their build must
+# exit 1. Every other fixture document must build: one that stops building fails the tests.
+INVALID_SOURCES = {
+    "glossary-errors": "every glossary check fails at once (tests/test_glossary.py)",
+}
+# Fixture documents whose EPUB is checked by EPUBCheck in another module, on the same bytes.
+CHECKED_ELSEWHERE = {
+    "golden": "tests/test_golden.py checks the build its golden files come from",
+}
+ALL_FIXTURE_CASES = sorted(p.parent.name for p in FIXTURES.glob("*/document.yaml"))
+FIXTURE_CASES = [c for c in ALL_FIXTURE_CASES if c not in INVALID_SOURCES and c not in CHECKED_ELSEWHERE]
 ACE = ROOT / "tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
 CHROMIUM = Path("/usr/bin/chromium")
 # epub:type values whose ARIA role must be stated on the same element.
@@ -51,16 +61,15 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 @pytest.fixture(scope="session")
 def fixture_epub(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """Build a fixture document's EPUB once (skipping fixtures that are deliberately invalid sources)."""
+    """Build a valid fixture document's EPUB once; a build that fails fails the test."""
     built: dict[str, Path] = {}
 
     def build(case: str) -> Path:
+        assert case not in INVALID_SOURCES, f"{case} is a deliberately invalid source: {INVALID_SOURCES[case]}"
         if case not in built:
             out = tmp_path_factory.mktemp(f"epub-{case}")
             result = run_generator("epub", case, "--source", str(FIXTURES), "--out", str(out))
-            if result.returncode == 1:
-                pytest.skip(f"{case} is an invalid-source fixture: {result.stderr.strip()[:200]}")
-            assert result.returncode == 0, result.stderr
+            assert result.returncode == 0, f"{case} no longer builds (exit {result.returncode}):\n{result.stderr}"
             built[case] = out / f"{case}.epub"
         return built[case]
 
@@ -86,6 +95,21 @@ def meta_values(package: etree._Element, prop: str) -> list[str]:
 def content_documents(path: Path) -> dict[str, etree._Element]:
     """Every XHTML file of an EPUB, parsed."""
     return {name: etree.fromstring(data) for name, data in members(path).items() if name.endswith(".xhtml")}
+
+
+def test_listed_fixtures_exist() -> None:
+    """Every fixture named as invalid or checked elsewhere is a fixture document (no stale name hides a case)."""
+    assert set(INVALID_SOURCES) | set(CHECKED_ELSEWHERE) <= set(ALL_FIXTURE_CASES)
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_SOURCES))
+def test_invalid_fixture_exits_1(case: str, tmp_path: Path) -> None:
+    """Each deliberately invalid fixture stops the EPUB build with exit code 1, a located error and no output."""
+    result = run_generator("epub", case, "--source", str(FIXTURES), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr
+    assert f"tests/fixtures/{case}/" in result.stderr and "nothing was written" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
 @pytest.mark.parametrize("case", FIXTURE_CASES)
