@@ -47,6 +47,28 @@ PRINT_HTML = f"{CASE}.print.html"
 WEB_PAGE = f"{CASE}.html"
 INSTALLED_FILE = re.compile(r"file://[^\s\"')]*?/(?:site|dist)-packages/")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+# What the fixture is there to exercise, each seen in one output: (feature, file, marker, times).
+# Checked so that an edit of the fixture (or a golden refresh) cannot silently drop a case.
+FEATURES = [
+    ("key point with inline Markdown", "EPUB/title.xhtml", "<strong>82 %</strong>", 1),
+    ("keywords", "EPUB/content.opf", "<dc:subject>", 3),
+    ("a footnote cited twice", "EPUB/ch1.xhtml", 'href="#ch1-fn1">1</a>', 2),
+    ("a second footnote", "EPUB/ch1.xhtml", 'id="ch1-fn2"', 1),
+    ("a link to a heading of the chapter", "EPUB/ch1.xhtml", 'href="#ch1-how-it-is-measured"', 1),
+    ("a table", "EPUB/ch1.xhtml", "<table>", 1),
+    ("a picture with alt text", "EPUB/ch1.xhtml", 'alt="Map of the valley', 1),
+    ("a ### heading", "EPUB/ch1.xhtml", '<h3 id="ch1-how-it-is-measured">', 1),
+    ("a link note in print, for the link whose text is not its URL only", PRINT_HTML, 'class="footnote link-note"', 1),
+    ("a link whose text is its URL", PRINT_HTML, '>https://example.org/valley/data</a>', 1),
+    ("a figure", "EPUB/ch2.xhtml", "<figcaption>Figure 1.", 1),
+    ("a note callout", "EPUB/ch2.xhtml", '<aside class="callout note"', 1),
+    ("a pull quote", "EPUB/ch2.xhtml", '<blockquote class="callout pullquote">', 1),
+    ("a definition list", "EPUB/ch2.xhtml", "<dt>Draw-off tower</dt>", 1),
+    ("a forced glossary link", "EPUB/ch3.xhtml", 'href="glossary.xhtml#g-leakage">losses from the network</a>', 1),
+    ("a suppressed glossary link", "EPUB/ch3.xhtml", "names the reservoir and", 1),
+    ("a glossary alias", "EPUB/glossary.xhtml", '<span class="aliases">(storage lake)</span>', 1),
+    ("a definition that links another term", "EPUB/glossary.xhtml", 'href="glossary.xhtml#g-reservoir">reservoir</a> for supply.', 1),
+]
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +145,12 @@ def test_output_matches_its_golden_file(name: str, golden_outputs: dict[str, str
     expected = golden.read_bytes().decode("utf-8")
     if actual != expected:
         pytest.fail("run `make golden` if the change is intended\n" + short_diff(expected, actual, name))
+
+
+@pytest.mark.parametrize(("feature", "name", "marker", "times"), FEATURES, ids=[f[0] for f in FEATURES])
+def test_fixture_exercises(feature: str, name: str, marker: str, times: int, golden_outputs: dict[str, str]) -> None:
+    """The fixture still exercises each feature the golden files are meant to cover."""
+    assert golden_outputs[name].count(marker) == times, f"{feature}: {marker!r} in {name}"
 
 
 def test_golden_epub_passes_epubcheck(golden_build: Path) -> None:
