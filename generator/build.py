@@ -1,31 +1,35 @@
-"""The build, read as a table of contents: load, link, render, write.
+"""The build, read as a table of contents: read, check and link, render, write.
 
-Nothing touches the output folder until every document has loaded and every output has
-rendered, so a bad source never leaves a half-built set of files behind.
+Every problem of every document is found in one validation phase (reading, glossary, links,
+pictures) and reported together, before anything renders. Nothing touches the output folder
+until every document has rendered, so a bad source never leaves a half-built set of files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import SourceError
-from generator.glossary import link_glossary
+from generator.errors import Problem, SourceError
+from generator.glossary import glossary_pass
+from generator.links import link_pass
 from generator.model import Document
+from generator.pictures import check_pictures
 from generator.progress import Progress, silent
-from generator.source import document_root, find_documents, load_document
+from generator.source import document_root, find_documents, read_document, reading_order
 from generator.templates import make_environment
-from generator.writers import BuildOptions, WriteContext, Writer, write_atomically
+from generator.writers import FORMATS, BuildOptions, Output, WriteContext, write_atomically, writer_for
 
-FORMATS = ("pdf", "epub", "html")
+__all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
 
-
-@dataclass(frozen=True)
-class Output:
-    """A rendered file waiting to be written."""
-
-    path: Path
-    data: bytes
+# The passes every document goes through after reading, in order: document in, document out.
+Pass = Callable[[Document], tuple[Document, list[Problem]]]
+PASSES: tuple[tuple[str, Pass], ...] = (
+    ("pictures", check_pictures),
+    ("glossary", glossary_pass),
+    ("links", link_pass),
+)
 
 
 @dataclass(frozen=True)
@@ -48,47 +52,35 @@ def build(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path,
 
 
 def check(source_dir: Path, slugs: list[str], progress: Progress | None = None) -> list[Document]:
-    """Load and link the documents without rendering or writing anything."""
+    """Read every document and run every pass; all problems of all documents raise together."""
     progress = progress or silent()
-    with progress.stage("load") as stage:
-        loaded = load_all(source_dir, slugs or find_documents(source_dir))
-        stage.detail = f"{len(loaded)} document{'s' if len(loaded) != 1 else ''}"
-    return link_all(loaded, progress)
-
-
-def link_all(documents: list[Document], progress: Progress) -> list[Document]:
-    """Run the glossary pass on every document, reporting the problems of all of them together."""
-    linked: list[Document] = []
-    problems = []
-    for document in documents:
-        try:
-            linked.append(link_document(document, progress))
-        except SourceError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise SourceError(problems)
-    return linked
-
-
-def link_document(document: Document, progress: Progress) -> Document:
-    """Run the glossary linking pass over one document."""
-    with progress.stage("link", document.slug):
-        return link_glossary(document)
-
-
-def load_all(source_dir: Path, slugs: list[str]) -> list[Document]:
-    """Load every document, reporting the problems of all of them together."""
-    roots = [document_root(source_dir, slug) for slug in slugs]
+    roots = [document_root(source_dir, slug) for slug in slugs or find_documents(source_dir)]
     documents: list[Document] = []
-    problems = []
-    for root in roots:
-        try:
-            documents.append(load_document(root))
-        except SourceError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise SourceError(problems)
-    return documents
+    problems: list[Problem] = []
+    with progress.stage("load") as stage:
+        for root in roots:
+            document, found = read_document(root)
+            documents.append(document)
+            problems.extend(found)
+        stage.detail = f"{len(documents)} document{'s' if len(documents) != 1 else ''}"
+    checked = []
+    for document in documents:
+        with progress.stage("link", document.slug):
+            document, found = run_passes(document)
+        checked.append(document)
+        problems.extend(found)
+    if any(not p.warning for p in problems):
+        raise SourceError(reading_order(problems))
+    return checked  # warnings alone: each document carries its own
+
+
+def run_passes(document: Document) -> tuple[Document, list[Problem]]:
+    """Every pass over one document, each on the output of the one before; their problems together."""
+    problems: list[Problem] = []
+    for _name, run in PASSES:
+        document, found = run(document)
+        problems.extend(found)
+    return document, problems
 
 
 def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions,
@@ -96,39 +88,11 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
     """Render one document into each requested format, in memory."""
     env = make_environment(document.root)
     outputs: list[Output] = []
-    for writer in writers_for(formats):
+    for name in (f for f in FORMATS if f in formats):
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
-        path = writer.output_path(ctx)
-        with (progress or silent()).stage(f"render {writer.name}", document.slug):
-            outputs.extend(render_outputs(writer, ctx, path))
+        with (progress or silent()).stage(f"render {name}", document.slug):
+            outputs.extend(writer_for(name).render(ctx))
     return outputs
-
-
-def render_outputs(writer: Writer, ctx: WriteContext, path: Path) -> list[Output]:
-    """The writer's output and, with --keep-html for a writer that lays out HTML (the PDF), that
-    very HTML beside it, rendered once: ``<slug>.print.html`` (``<slug>.html`` is the web page)."""
-    if not (ctx.options.keep_html and hasattr(writer, "layout")):
-        return [Output(path, writer.render(ctx))]
-    markup = writer.html(ctx)
-    return [Output(path.with_suffix(".print.html"), markup.encode("utf-8")), Output(path, writer.layout(ctx, markup))]
-
-
-def writers_for(formats: list[str]) -> list[Writer]:
-    """The writer of each format, imported only when it is asked for."""
-    writers: list[Writer] = []
-    if "pdf" in formats:
-        from generator.writers.pdf import PdfWriter
-
-        writers.append(PdfWriter())
-    if "epub" in formats:
-        from generator.writers.epub import EpubWriter
-
-        writers.append(EpubWriter())
-    if "html" in formats:
-        from generator.writers.html import HtmlWriter
-
-        writers.append(HtmlWriter())
-    return writers
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:

@@ -228,10 +228,11 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_handout(args: argparse.Namespace, progress: Progress) -> int:
-    """Build the imposed handouts."""
-    from generator.handout import build_handouts
+    """Build the imposed handouts: the booklet or 2up writer."""
+    from generator import build
+    from generator.writers import BuildOptions
 
-    result = build_handouts(args.source, args.slugs, args.out, args.layout, args.paper, progress)
+    result = build.build(args.source, args.slugs, [args.layout], args.out, BuildOptions(paper=args.paper), progress)
     for document in result.documents:
         _print_warnings(document.warnings)
     for path in result.written:

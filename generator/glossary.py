@@ -7,9 +7,10 @@ the size of the glossary (one scan, one dictionary lookup per word), and "longes
 wins" is exact: every candidate at a word is tried and the longest match kept. The
 matching rules themselves are described in README.md, "Glossary".
 
-The pass works on the chapters' XHTML, which the Markdown stage produced and which
-therefore has a simple, known shape: tags never contain a raw '>', text holds no raw '<',
-and the only `<span data-term>` elements are the term marks of `[text](term:NAME)` links.
+The pass works on the chapters' element trees: it rewrites text nodes (never inside
+headings, links or code), and turns the term marks of `[text](term:NAME)` links, the only
+``<span class="term-mark">`` elements a tree holds, into links or plain text. It walks the
+trees without recursion, so it is linear in their size however deeply they nest.
 """
 
 from __future__ import annotations
@@ -20,21 +21,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from html import escape, unescape
 from pathlib import Path
+
+from lxml import etree
 
 from generator.errors import Problem, SourceError
 from generator.markdown import NO_TERM, slugify
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
+from generator.tree import Element, Fragment, position, unwrap
 
 GLOSSARY_FILE = "glossary.yaml"
 DOCUMENT_FILE = "document.yaml"
-TAG_OR_TEXT = re.compile(r"<[^>]*>|[^<]+")
-ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
-TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
 WORD = re.compile(r"\w+")
 FORM_PARTS = re.compile(r"(\w+)")
-TERM_MARK = re.compile(r'<span class="term-mark" data-term="([^"]*)" data-line="(\d+)" data-column="(\d+)">')
 # Elements whose text is never linked: headings and labels, links, code, and the callouts
 # that repeat or display text rather than run it (a pull quote repeats a sentence of the body).
 SKIPPED_ELEMENTS = frozenset({"a", "code", "pre", "kbd", "samp", "h1", "h2", "h3", "h4", "h5", "h6", "th", "dt", "script", "style"})
@@ -47,37 +46,45 @@ QUOTES = {q: SINGLE_QUOTES for q in SINGLE_QUOTES} | {q: DOUBLE_QUOTES for q in 
 
 
 def link_glossary(document: Document) -> Document:
-    """Link glossary terms in every chapter, record every use, and check the glossary."""
+    """Link glossary terms in every chapter, record every use, and check the glossary; raise on any problem."""
+    linked, problems = glossary_pass(document)
+    if problems:
+        raise SourceError(problems)
+    return linked
+
+
+def glossary_pass(document: Document) -> tuple[Document, list[Problem]]:
+    """Link glossary terms in every chapter and record every use: the linked document and the problems found."""
     problems = check_entries(document)
     glossary_path = document.root / GLOSSARY_FILE
     terms = TermIndex(document.glossary)
     uses: dict[str, list[TermUse]] = defaultdict(list)
     chapters = tuple(_link_chapter(c, terms, document.meta.glossary_links, uses, problems) for c in document.chapters)
     entries = tuple(_cross_reference(e, terms, glossary_path, problems) for e in document.glossary)
-    summary = tuple(_strip_marks(html, terms, document.root / DOCUMENT_FILE, problems) for html in document.meta.summary_html)
-    if problems:
-        raise SourceError(problems)
+    lines = document.meta.summary_line or tuple(1 for _ in document.meta.summary)
+    summary = tuple(_strip_marks(point, line, terms, document.root / DOCUMENT_FILE, problems)
+                    for point, line in zip(document.meta.summary, lines, strict=True))
     entries = tuple(replace(e, uses=tuple(uses[e.id])) for e in entries)
     return replace(
         document,
-        meta=replace(document.meta, summary_html=summary),
+        meta=replace(document.meta, summary=summary),
         chapters=chapters,
         glossary=sort_entries(entries),
         warnings=document.warnings + tuple(unused_term_warnings(entries, glossary_path)),
-    )
+    ), problems
 
 
 # --- Checks -------------------------------------------------------------------------------
 
 
 def check_entries(document: Document) -> list[Problem]:
-    """Empty definitions, forms without a letter or digit, and forms or ids shared by two entries."""
+    """Empty definitions, forms without a letter or digit, and forms two entries share or match alike."""
     path = document.root / GLOSSARY_FILE
     problems: list[Problem] = []
     owner: dict[str, GlossaryEntry] = {}
-    ids: dict[str, GlossaryEntry] = {}
+    alike: dict[str, GlossaryEntry] = {}  # forms that match the same words ('AI chip', 'AI-chip')
     for entry in document.glossary:
-        if not _visible(entry.definition_html).strip():
+        if not entry.definition.text().strip():
             problems.append(Problem(path, entry.line, 1, f"the definition of '{entry.term}' is empty"))
         clashed = False
         for form in (entry.term, *entry.aliases):
@@ -87,11 +94,17 @@ def check_entries(document: Document) -> list[Problem]:
             elif folded in owner and owner[folded] is not entry:
                 problems.append(_clash(path, entry, owner[folded], f"shares the term or alias '{form}' with"))
                 clashed = True
+            elif not clashed and alike.get(_matched_alike(form), entry) is not entry:
+                problems.append(_clash(path, entry, alike[_matched_alike(form)], f"has '{form}', which matches the same words as"))
+                clashed = True
             owner.setdefault(folded, entry)
-        if entry.id in ids and not clashed:
-            problems.append(_clash(path, entry, ids[entry.id], f"would share the anchor '{entry.id}' with"))
-        ids.setdefault(entry.id, entry)
+            alike.setdefault(_matched_alike(form), entry)
     return problems
+
+
+def _matched_alike(form: str) -> str:
+    """A form with what matching treats alike made equal: spaces and hyphens between words, case."""
+    return " ".join(re.split(r"[\s\-\u2010\u2011]+", form.strip())).casefold()
 
 
 def _clash(path: Path, entry: GlossaryEntry, earlier: GlossaryEntry, what: str) -> Problem:
@@ -313,16 +326,17 @@ def _fold(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Open:
-    """An element open while walking XHTML: whether its text is skipped, and what replaces its end tag."""
+class Slot:
+    """A run of text in a tree, in document order: an element's text or its tail, and whether it is linked."""
 
+    element: Element
+    tail: bool
     skipped: bool
-    end_tag: str | None  # None: keep the element's own end tag
 
 
 @dataclass
 class Linker:
-    """The state of linking one run of XHTML: which terms are linked so far, and what was found."""
+    """The state of linking one sequence of trees: which terms are linked so far, and what was found."""
 
     terms: TermIndex
     path: Path
@@ -334,123 +348,148 @@ class Linker:
     linked: set[str] = field(default_factory=set)
     counter: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     line: int = 0  # where problems are reported when the marks carry no useful line
-    taken: frozenset[str] = frozenset()  # ids the chapter already has (headings, notes)
 
-    def link_html(self, html: str, strip_only: bool = False) -> str:
-        """Link the terms in a run of XHTML; with strip_only, only resolve and remove term marks."""
-        out: list[str] = []
-        stack: list[Open] = []
-        skipping = strip_only
-        for piece in TAG_OR_TEXT.findall(html):
-            if piece.startswith("</"):
-                element = stack.pop() if stack else Open(False, None)
-                out.append(piece if element.end_tag is None else element.end_tag)
-                skipping = strip_only or any(e.skipped for e in stack)
-            elif piece.startswith("<"):
-                out.append(self._open(piece, stack, skipping))
-                skipping = strip_only or any(e.skipped for e in stack)
+    def link(self, fragment: Fragment, strip_only: bool = False) -> Fragment:
+        """Link the terms in a fragment's text; with strip_only, only resolve and remove term marks."""
+        if not fragment:
+            return fragment
+        root = fragment.copy()
+        unwrapped: list[Element] = []
+        for slot in self._slots(root, strip_only, unwrapped):
+            if not slot.skipped:
+                self._link_slot(slot)
+        for mark in unwrapped:
+            unwrap(mark)
+        return Fragment(root)
+
+    def _slots(self, root: Element, strip_only: bool, unwrapped: list[Element]) -> list[Slot]:
+        """Every text run of the tree in document order, term marks turned into links (or noted for unwrapping)."""
+        slots: list[Slot] = []
+        skipping: list[bool] = [strip_only]
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            if event == "start":
+                skipped = skipping[-1] or _skips_text(element)
+                if element.tag == "span" and element.get("class") == "term-mark":
+                    skipped = True
+                    self._mark(element, skipping[-1], unwrapped)
+                skipping.append(skipped)
+                slots.append(Slot(element, False, skipped))
             else:
-                out.append(piece if skipping else self._link_text(piece))
-        return "".join(out)
+                skipping.pop()
+                if element is not root:
+                    slots.append(Slot(element, True, skipping[-1]))
+        return slots
 
-    def _open(self, tag: str, stack: list[Open], skipping: bool) -> str:
-        """Handle an opening or empty tag: push it, and turn a term mark into a link or nothing."""
-        if tag.endswith("/>") or tag.startswith("<!"):
-            return tag
-        mark = TERM_MARK.match(tag)
-        if mark:
-            return self._open_mark(mark, stack, skipping)
-        name = TAG_NAME.match(tag)
-        skipped = bool(name and name.group(1).lower() in SKIPPED_ELEMENTS) or any(f'class="{c}"' in tag for c in SKIPPED_CLASSES)
-        stack.append(Open(skipped, None))
-        return tag
-
-    def _open_mark(self, mark: re.Match[str], stack: list[Open], skipping: bool) -> str:
-        """A `[text](term:NAME)` mark: a forced link (checked), or a suppressed span for `term:-`."""
-        name = unescape(mark.group(1))
+    def _mark(self, mark: Element, skipping: bool, unwrapped: list[Element]) -> None:
+        """A `[text](term:NAME)` mark: a forced link (checked), or plain text for `term:-`."""
+        name = mark.get("data-term", "")
         if name == NO_TERM:
-            stack.append(Open(True, ""))
-            return ""
+            unwrapped.append(mark)
+            return
         entry_id = self.terms.resolve(name)
         if entry_id is None:
-            line, column = (int(mark.group(2)), int(mark.group(3))) if not self.line else (self.line, 1)
+            line, column = position(mark) if not self.line else (self.line, 1)
             message = f"the glossary link 'term:{name}' names no term or alias of {GLOSSARY_FILE}"
-            self.problems.append(Problem(self.path, line, column, message))
+            self.problems.append(Problem(self.path, line or 1, column or 1, message))
         if entry_id is None or skipping or entry_id == self.self_id:
-            stack.append(Open(True, ""))
-            return ""
-        stack.append(Open(True, "</a>"))
-        return self._start_link(entry_id)
+            unwrapped.append(mark)
+            return
+        for attribute in list(mark.attrib):
+            del mark.attrib[attribute]
+        mark.tag = "a"
+        self._set_link(mark, entry_id)
 
-    def _link_text(self, text: str) -> str:
-        """Replace the terms in one escaped text run with links or anchors."""
-        plain = unescape(text) if "&" in text else text
-        matches = self.terms.find(plain)
+    def _link_slot(self, slot: Slot) -> None:
+        """Replace the terms in one text run with links or anchors."""
+        element = slot.element
+        text = element.tail if slot.tail else element.text
+        matches = [m for m in self.terms.find(text) if m.entry_id != self.self_id] if text else []
         if not matches:
-            return text
-        pieces: list[str] = []
-        position = 0
-        for match in matches:
-            if match.entry_id == self.self_id:
+            return
+        made: list[Element] = []
+        position_ = matches[0].start
+        before = text[:position_]
+        for index, match in enumerate(matches):
+            use = self._use(match.entry_id, text[match.start : match.end])
+            end = matches[index + 1].start if index + 1 < len(matches) else len(text)
+            after = text[match.end : end]
+            if use is None:  # kept as plain text
+                if made:
+                    made[-1].tail = (made[-1].tail or "") + text[match.start : match.end] + after
+                else:
+                    before += text[match.start : match.end] + after
                 continue
-            pieces.append(escape(plain[position : match.start], quote=False))
-            pieces.append(self._use(match.entry_id, escape(plain[match.start : match.end], quote=False)))
-            position = match.end
-        pieces.append(escape(plain[position:], quote=False))
-        return "".join(pieces)
+            use.tail = after
+            made.append(use)
+        if slot.tail:
+            element.tail = before
+            parent = element.getparent()
+            at = parent.index(element) + 1
+            for offset, use in enumerate(made):
+                parent.insert(at + offset, use)
+        else:
+            element.text = before
+            for offset, use in enumerate(made):
+                element.insert(offset, use)
 
-    def _use(self, entry_id: str, text: str) -> str:
-        """The markup around one automatically found use of a term."""
+    def _use(self, entry_id: str, text: str) -> Element | None:
+        """The element around one automatically found use of a term (None: plain text)."""
         wanted = self.mode == "every" or (self.mode == "first-per-chapter" and entry_id not in self.linked)
         if wanted:
-            return f"{self._start_link(entry_id)}{text}</a>"
+            link = etree.Element("a")
+            self._set_link(link, entry_id)
+            link.text = text
+            return link
         if not self.chapter_id:  # a definition: plain text after the first cross-reference
-            return text
-        anchor = self._record(entry_id, linked=False)
-        return f'<span class="term-use" id="{anchor}">{text}</span>'
+            return None
+        span = etree.Element("span", {"class": "term-use", "id": self._record(entry_id, linked=False)})
+        span.text = text
+        return span
 
-    def _start_link(self, entry_id: str) -> str:
-        """The opening tag of a glossary link, recording the use when it is in a chapter."""
+    def _set_link(self, link: Element, entry_id: str) -> None:
+        """Make an element a glossary link, recording the use when it is in a chapter."""
         self.linked.add(entry_id)
-        if not self.chapter_id:
-            return f'<a class="glossref" epub:type="glossref" role="doc-glossref" href="#{entry_id}">'
-        anchor = self._record(entry_id, linked=True)
-        return f'<a class="glossref" epub:type="glossref" role="doc-glossref" id="{anchor}" href="#{entry_id}">'
+        link.set("class", "glossref")
+        link.set("role", "doc-glossref")
+        if self.chapter_id:
+            link.set("id", self._record(entry_id, linked=True))
+        link.set("href", f"#{entry_id}")
 
     def _record(self, entry_id: str, linked: bool) -> str:
-        """Record a use in a chapter and return its anchor, unique in the document."""
+        """Record a use in a chapter and return its anchor, unique in the document.
+
+        Heading ids never read like a use anchor (see markdown.heading_slug) and authors' ids
+        never start with a chapter id, so the anchor needs no check against other ids.
+        """
         self.counter[entry_id] += 1
         anchor = f"{self.chapter_id}-{entry_id}-{self.counter[entry_id]}"
-        while anchor in self.taken:  # a heading id that happens to read like a use anchor
-            self.counter[entry_id] += 1
-            anchor = f"{self.chapter_id}-{entry_id}-{self.counter[entry_id]}"
         self.uses.setdefault(entry_id, []).append(TermUse(chapter_id=self.chapter_id, anchor=anchor, linked=linked))
         return anchor
 
 
+def _skips_text(element: Element) -> bool:
+    """Whether an element's text is never linked (headings, links, code, repeated callouts)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return tag.lower() in SKIPPED_ELEMENTS or element.get("class", "") in SKIPPED_CLASSES
+
+
 def _link_chapter(chapter: Chapter, terms: TermIndex, mode: str, uses: dict[str, list[TermUse]], problems: list[Problem]) -> Chapter:
-    """Link a chapter's body then its footnotes (document order); strip marks from its title and headings."""
-    ids = frozenset(ID_ATTRIBUTE.findall(" ".join((chapter.html, *(n.html for n in chapter.footnotes)))))
-    linker = Linker(terms, chapter.path, problems, chapter_id=chapter.id, mode=mode, uses=uses, taken=ids)
+    """Link a chapter's body then its footnotes (document order); strip marks from its title."""
+    linker = Linker(terms, chapter.path, problems, chapter_id=chapter.id, mode=mode, uses=uses)
     return replace(
         chapter,
-        title_html=linker.link_html(chapter.title_html, strip_only=True),
-        html=linker.link_html(chapter.html),
-        footnotes=tuple(replace(note, html=linker.link_html(note.html)) for note in chapter.footnotes),
+        title_markup=linker.link(chapter.title_markup, strip_only=True),
+        body=linker.link(chapter.body),
+        footnotes=tuple(replace(note, body=linker.link(note.body)) for note in chapter.footnotes),
     )
 
 
 def _cross_reference(entry: GlossaryEntry, terms: TermIndex, path: Path, problems: list[Problem]) -> GlossaryEntry:
     """Link the other terms a definition mentions to their own entries (the first mention of each)."""
     linker = Linker(terms, path, problems, self_id=entry.id, line=entry.line)
-    return replace(entry, definition_html=linker.link_html(entry.definition_html))
+    return replace(entry, definition=linker.link(entry.definition))
 
 
-def _strip_marks(html: str, terms: TermIndex, path: Path, problems: list[Problem]) -> str:
-    """Remove term marks where links never go (the summary on the title page), checking their names."""
-    return Linker(terms, path, problems, line=1).link_html(html, strip_only=True)
-
-
-def _visible(html: str) -> str:
-    """The text of an XHTML fragment without its tags."""
-    return unescape(re.sub(r"<[^>]*>", "", html))
+def _strip_marks(point: Fragment, line: int, terms: TermIndex, path: Path, problems: list[Problem]) -> Fragment:
+    """Remove term marks where links never go (the key points on the title page), checking their names."""
+    return Linker(terms, path, problems, line=line).link(point, strip_only=True)

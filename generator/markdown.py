@@ -1,15 +1,19 @@
-"""Markdown to XHTML fragments: CommonMark plus footnotes, tables, definition lists and callouts.
+"""Markdown to element trees: CommonMark plus footnotes, tables, definition lists and callouts.
 
-The output is well-formed XHTML (it goes into EPUB content documents unchanged), with
-heading ids prefixed by the chapter id so that they stay unique when every chapter is
-rendered into one HTML file for the PDF.
+Each chapter is parsed once by markdown-it; its tokens are rendered to XHTML by the render
+rules below and that XHTML is parsed straight into a :class:`~generator.tree.Fragment`, the
+only form in which any later stage sees the chapter. Heading ids are prefixed by the chapter
+id (``ch2-why-now``) so that they stay unique when every chapter is rendered into one HTML
+file for the PDF; an author may give a heading its own id, ``## Why now {#why-now}``.
+Ids the tool generates itself (``ch2-title``, ``ch2-fn1``, ``g-aws``, ``toc`` ...) are
+kept apart from authors' ids by the rules of :func:`reserved_id` and :func:`heading_slug`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +32,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from generator import sanitize
 from generator.errors import Problem
 from generator.model import Footnote, Heading
+from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment
 
 CALLOUTS: dict[str, tuple[str, str]] = {
     # name: (opening tag, closing tag)
@@ -44,6 +49,15 @@ DECORATIVE = "decorative"  # the image title that marks an image with no alt tex
 
 
 PLACEHOLDER = re.compile("\ue000[0-9]+\ue001")
+PRIVATE_MARKS = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})  # never taken for a placeholder
+# `## Heading {#id}` or `{#id .class}`: Pandoc's attribute syntax for a heading's own id.
+HEADING_ATTRIBUTES = re.compile(r"\s*\{\s*#([^\s{}]+)((?:\s+\.[A-Za-z][\w-]*)*)\s*\}\s*$")
+AUTHOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+# Ids that the tool generates: a chapter's (ch2, ch2-title, ch2-fn1), a glossary entry's
+# (g-aws), and those of the templates (toc, glossary, key-points-title ...).
+GENERATED_ID = re.compile(r"^(ch[0-9]+(-|$)|g-|glossary(-|$)|toc(-|$)|landmarks(-|$)|key-points-title$|main$|cover$|title$)")
+# Slugs that would read like an id generated inside a chapter (ch2-fn1, ch2-title, ch2-g-aws-1).
+GENERATED_SUFFIX = re.compile(r"^(fn[0-9]+|fnref[0-9]+|title|notes-title|g-.*|s-.*)$")
 RAW_HTML_REFUSED = "raw HTML {snippet} is not allowed; add 'allow_html: true' to document.yaml to let cleaned HTML through"
 
 
@@ -61,8 +75,8 @@ class RenderedMarkdown:
     """What one chapter's Markdown turns into."""
 
     title: str
-    title_html: str
-    html: str
+    title_markup: Fragment
+    body: Fragment
     headings: list[Heading] = field(default_factory=list)
     footnotes: list[Footnote] = field(default_factory=list)
     images: list[Reference] = field(default_factory=list)
@@ -90,6 +104,8 @@ def block_parser() -> MarkdownIt:
     _use_term_links(md)
     md.add_render_rule("term_open", _kept_in_raw(_render_term_open))  # term marks survive raw-HTML cleaning
     md.add_render_rule("term_close", _kept_in_raw(_render_term_close))
+    md.add_render_rule("link_open", _kept_in_raw(_render_link_open))  # links keep their source position
+    md.add_render_rule("link_close", _kept_in_raw(_render_link_close))
     md.add_render_rule("html_block", _render_raw_html)
     md.add_render_rule("html_inline", _render_raw_html)
     md.add_render_rule("clean_html", _render_clean_html)
@@ -104,9 +120,9 @@ def inline_parser() -> MarkdownIt:
     return md
 
 
-def render_inline(text: str) -> str:
-    """Render inline Markdown to an XHTML fragment without a wrapping paragraph."""
-    return inline_parser().renderInline(text).strip()
+def render_inline(text: str) -> Fragment:
+    """Render inline Markdown to a fragment without a wrapping paragraph."""
+    return Fragment.parse(inline_parser().renderInline(text.translate(PRIVATE_MARKS)).strip())
 
 
 def plain_text(text: str) -> str:
@@ -124,13 +140,14 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
     scan.walk(md, tokens, env)
     problems: list[Problem] = list(scan.problems)
     title_tokens, body = _split_title(tokens, path, problems)
-    headings = _assign_heading_ids(body, chapter_id)
+    headings = _assign_heading_ids(body, chapter_id, scan.lines, path, problems)
     body_tokens, note_tokens = _split_footnotes(body)
     title_inline = title_tokens[1] if title_tokens else None
+    title_html = md.renderer.renderInline(title_inline.children or [], md.options, env) if title_inline else escape(path.stem)
     result = RenderedMarkdown(
         title="".join(_visible_text(title_inline.children or [])) if title_inline else path.stem,
-        title_html=md.renderer.renderInline(title_inline.children or [], md.options, env) if title_inline else escape(path.stem),
-        html=md.renderer.render(body_tokens, md.options, env),
+        title_markup=Fragment.parse(title_html),
+        body=_located(Fragment.parse(md.renderer.render(body_tokens, md.options, env)), scan.raw_references),
         headings=headings,
         footnotes=_render_footnotes(md, note_tokens, chapter_id, env),
         problems=problems,
@@ -158,23 +175,70 @@ def _split_title(tokens: list[Token], path: Path, problems: list[Problem]) -> tu
     return tokens[:3], tokens[3:]
 
 
-def _assign_heading_ids(tokens: list[Token], chapter_id: str) -> list[Heading]:
-    """Give each section heading a unique id, prefixed by the chapter id."""
+def _assign_heading_ids(tokens: list[Token], chapter_id: str, lines: list[str], path: Path,
+                        problems: list[Problem]) -> list[Heading]:
+    """Give each section heading its author's id or a unique one made from its text; refuse empty ones."""
     seen: set[str] = set()
+    counts: dict[str, int] = defaultdict(int)  # per slug, so that many equal headings stay linear
     headings: list[Heading] = []
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        text = "".join(_visible_text(tokens[index + 1].children or []))
-        base = f"{chapter_id}-{slugify(text)}"
-        anchor, n = base, 1
-        while anchor in seen:
-            n += 1
-            anchor = f"{base}-{n}"
+        line = token.map[0] + 1 if token.map else 1
+        inline = tokens[index + 1]
+        explicit = _explicit_id(inline, lines[line - 1] if line <= len(lines) else "", path, line, problems)
+        text = "".join(_visible_text(inline.children or [])).strip()
+        if not text:
+            problems.append(Problem(path, line, 1, "a heading needs text: write it after the '#' marks"))
+            continue
+        anchor = explicit or _unique(f"{chapter_id}-{heading_slug(text)}", seen, counts)
         seen.add(anchor)
         token.attrSet("id", anchor)
-        headings.append(Heading(level=int(token.tag[1]), id=anchor, text=text))
+        token.attrSet(LINE, str(line))
+        if explicit:
+            token.attrSet(COLUMN, str(lines[line - 1].rfind("{") + 1 or 1))
+        headings.append(Heading(level=int(token.tag[1]), id=anchor, text=text, explicit=bool(explicit)))
     return headings
+
+
+def heading_slug(text: str) -> str:
+    """The id fragment made from a heading's text, kept clear of the ids generated in a chapter."""
+    slug = slugify(text)
+    return f"s-{slug}" if GENERATED_SUFFIX.match(slug) else slug
+
+
+def _unique(base: str, seen: set[str], counts: dict[str, int]) -> str:
+    """base, or base-2, base-3 ... whichever is not taken yet."""
+    anchor = base
+    while anchor in seen:
+        counts[base] += 1
+        anchor = f"{base}-{counts[base] + 1}"
+    return anchor
+
+
+def _explicit_id(inline: Token, source_line: str, path: Path, line: int, problems: list[Problem]) -> str:
+    """The id written as `{#id}` at the end of a heading (taken off its text), or ''."""
+    children = inline.children or []
+    last = children[-1] if children else None
+    found = HEADING_ATTRIBUTES.search(last.content) if last is not None and last.type == "text" else None
+    if found is None or last is None:
+        return ""
+    last.content = last.content[: found.start()]
+    inline.content = inline.content[: len(inline.content) - len(found.group())] if inline.content.endswith(found.group()) else inline.content
+    anchor = found.group(1)
+    column = source_line.rfind("{") + 1 or 1
+    if not AUTHOR_ID.match(anchor):
+        problems.append(Problem(path, line, column, f"heading id '{anchor}' must start with a letter and hold only letters, digits and - _ . :"))
+        return ""
+    if GENERATED_ID.match(anchor):
+        problems.append(Problem(path, line, column, f"heading id '{anchor}' is reserved for the ids the tool generates; choose another"))
+        return ""
+    return anchor
+
+
+def reserved_id(anchor: str) -> bool:
+    """Whether an id has the shape of one the tool generates (no author may use it)."""
+    return bool(GENERATED_ID.match(anchor))
 
 
 def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
@@ -201,7 +265,7 @@ def _render_footnotes(md: MarkdownIt, tokens: list[Token], chapter_id: str, env:
                     number=number,
                     id=f"{chapter_id}-fn{number}",
                     ref_id=f"{chapter_id}-fnref{number}",
-                    html="<br />".join(current),
+                    body=Fragment.parse("<br />".join(current)),
                 )
             )
     return notes
@@ -220,6 +284,7 @@ class SourceScan:
         self.path = path
         self.allow_html = allow_html
         self.images: list[Reference] = []
+        self.raw_references: list[tuple[str, Reference]] = []  # ("img" or "a", where) of allowed raw HTML
         self.links: list[Reference] = []
         self.problems: list[Problem] = []
         self._refused_lines: set[int] = set()
@@ -249,9 +314,11 @@ class SourceScan:
         raw = False
         for child in token.children or []:
             if child.type == "image":
-                self.images.append(self._locate(str(child.attrGet("src") or ""), line))
+                self.images.append(self._mark(child, self._locate(str(child.attrGet("src") or ""), line)))
             elif child.type == "link_open":
-                self.links.append(self._locate(str(child.attrGet("href") or ""), line))
+                href = str(child.attrGet("href") or "")
+                found = self._locate(href or "()", line)  # an empty link is found by its empty brackets
+                self.links.append(self._mark(child, found if href else Reference("", found.line, found.column)))
             elif child.type == "html_inline" and sanitize.is_comment(child.content):
                 child.type, child.content = "clean_html", ""
             elif child.type == "html_inline":
@@ -262,6 +329,13 @@ class SourceScan:
         if raw and self.allow_html:
             self._clean_inline(md, token, env)
 
+    @staticmethod
+    def _mark(child: Token, found: Reference) -> Reference:
+        """Note on a token where it is written, for the passes that check the tree later."""
+        child.attrSet(LINE, str(found.line))
+        child.attrSet(COLUMN, str(found.column))
+        return found
+
     def _raw_inline(self, child: Token, line: int) -> None:
         """Refuse one piece of inline raw HTML, or note what it references."""
         if self.allow_html:
@@ -271,14 +345,16 @@ class SourceScan:
 
     def _clean_inline(self, md: MarkdownIt, token: Token, env: dict[str, Any]) -> None:
         """Render the run with its raw HTML, clean the whole, and put the result in its place."""
-        keep: list[str] = []  # generated markup (notes, images) kept out of the cleaner's reach
+        keep: list[str] = []  # generated markup (notes, images, links) kept out of the cleaner's reach
+        for child in token.children or []:
+            child.content = child.content.translate(PRIVATE_MARKS)  # only our placeholders may look like one
         html = md.renderer.renderInline(token.children or [], md.options, {**env, "raw_html": keep})
         cleaned = sanitize.clean_inline(html)
         text = sanitize.text_of(PLACEHOLDER.sub("", cleaned))
         restored = _restore(cleaned, keep)
         if not sanitize.is_well_formed(restored):
-            # Raw HTML crossed a term mark's span: keep the text, drop the marks (never broken XHTML).
-            restored = _restore(cleaned, ["" if _is_term_mark(m) else m for m in keep])
+            # Raw HTML crossed a term mark or a link: keep the text, drop the marks (never broken XHTML).
+            restored = _restore(cleaned, ["" if _is_paired_mark(m) else m for m in keep])
         clean = Token("clean_html", "", 0, content=restored, meta={"text": text})
         token.children = [clean]
 
@@ -287,6 +363,7 @@ class SourceScan:
         for ref in sanitize.references(fragment):
             located = self._locate(ref.url, line + ref.line - 1)
             (self.images if ref.kind == "image" else self.links).append(located)
+            self.raw_references.append(("img" if ref.kind == "image" else "a", located))
 
     def _refuse(self, fragment: str, line: int) -> None:
         """One problem per line holding raw HTML."""
@@ -308,6 +385,43 @@ class SourceScan:
         return Reference(needle, line, len(text) - len(text.lstrip()) + 1)
 
 
+def _located(body: Fragment, raw_references: list[tuple[str, Reference]]) -> Fragment:
+    """Give the links and pictures of cleaned raw HTML their source positions (the cleaner drops ours).
+
+    Elements are matched to what the author wrote by URL first, then in order; an element
+    whose URL the cleaner removed keeps the URL as written (``data-src-url``), so that the
+    passes can say which picture they refuse.
+    """
+    if not raw_references:
+        return body
+    waiting: dict[tuple[str, str], deque[Reference]] = defaultdict(deque)
+    for tag, ref in raw_references:
+        waiting[(tag, ref.url)].append(ref)
+    unmatched: list[Element] = []
+    for element in body.iter("a", "img"):  # the tree is still being built: nothing else holds it yet
+        url = (element.get("href" if element.tag == "a" else "src") or "").strip()
+        queue = waiting.get((element.tag, url))
+        if element.get(LINE) is not None:
+            continue
+        if queue:
+            _set_position(element, queue.popleft())
+        else:
+            unmatched.append(element)
+    left = {tag: deque(ref for (t, _), refs in waiting.items() if t == tag for ref in refs) for tag in ("a", "img")}
+    for element in unmatched:
+        if left[element.tag]:
+            ref = left[element.tag].popleft()
+            _set_position(element, ref)
+            element.set(WRITTEN_URL, ref.url)
+    return body
+
+
+def _set_position(element: Element, ref: Reference) -> None:
+    """Note on an element where it is written."""
+    element.set(LINE, str(ref.line))
+    element.set(COLUMN, str(ref.column))
+
+
 def _restore(cleaned: str, kept: list[str]) -> str:
     """Put the set-aside markup back in place of its placeholders."""
     for index, markup in enumerate(kept):
@@ -315,9 +429,9 @@ def _restore(cleaned: str, kept: list[str]) -> str:
     return cleaned
 
 
-def _is_term_mark(markup: str) -> bool:
-    """Whether set-aside markup is one half of a glossary term mark."""
-    return markup.startswith('<span class="term-mark"') or markup == "</span>"
+def _is_paired_mark(markup: str) -> bool:
+    """Whether set-aside markup is one half of a glossary term mark or of a Markdown link."""
+    return markup.startswith(('<span class="term-mark"', "<a ")) or markup in {"</span>", "</a>"}
 
 
 def _accept_link(_url: str) -> bool:
@@ -388,10 +502,8 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
     chapter_id = env["chapter_id"]
     # Only the first reference to a note carries the back-link target id.
     ref_id = f' id="{chapter_id}-fnref{number}"' if meta.get("subId", 0) == 0 else ""
-    return (
-        f'<a class="noteref" epub:type="noteref" role="doc-noteref"{ref_id} '
-        f'href="#{chapter_id}-fn{number}">{number}</a>'
-    )
+    return f'<a class="noteref" role="doc-noteref"{ref_id} href="#{chapter_id}-fn{number}">{number}</a>'
+
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -403,14 +515,15 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
 def _image_markup(token: Token) -> str:
     """An image with its alt text from the Markdown description; decorative ones are hidden, a figure's title is its caption."""
     src = str(token.attrGet("src") or "")
+    where = "".join(f' {name}="{escape(str(token.attrGet(name)))}"' for name in (LINE, COLUMN) if token.attrGet(name))
     if _is_decorative(token):
-        return f'<img src="{escape(src)}" alt="" role="presentation" />'
+        return f'<img src="{escape(src)}" alt="" role="presentation"{where} />'
     alt = escape("".join(_visible_text(token.children or [])))
     title = token.attrGet("title")
     if token.meta.get("figure"):
-        return f'<img src="{escape(src)}" alt="{alt}" />\n<figcaption>{escape(str(title))}</figcaption>'
+        return f'<img src="{escape(src)}" alt="{alt}"{where} />\n<figcaption>{escape(str(title))}</figcaption>'
     title_attr = f' title="{escape(str(title))}"' if title else ""
-    return f'<img src="{escape(src)}" alt="{alt}"{title_attr} />'
+    return f'<img src="{escape(src)}" alt="{alt}"{title_attr}{where} />'
 
 
 def _figure_image(tokens: Sequence[Token], idx: int) -> Token | None:
@@ -486,10 +599,7 @@ def _term_column(source_line: str, index: int) -> int:
 def _render_term_open(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
     """A term mark: the glossary pass turns it into a glossary link (or plain text for `term:-`)."""
     meta = tokens[idx].meta
-    return (
-        f'<span class="term-mark" data-term="{escape(meta["term"])}" '
-        f'data-line="{meta["line"]}" data-column="{meta["column"]}">'
-    )
+    return f'<span class="term-mark" data-term="{escape(meta["term"])}" {LINE}="{meta["line"]}" {COLUMN}="{meta["column"]}">'
 
 
 def _render_term_close(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
@@ -511,6 +621,16 @@ def _kept(env: dict[str, Any], markup: str) -> str:
     """Set generated markup aside while raw HTML around it is cleaned; return its placeholder."""
     env["raw_html"].append(markup)
     return _placeholder(len(env["raw_html"]) - 1)
+
+
+def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A link's opening tag, with its href, title and source position."""
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def _render_link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A link's end tag."""
+    return "</a>"
 
 
 def _render_raw_html(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """The document model: frozen records, no I/O, no rendering.
 
 Every stage after loading takes a Document and returns a Document; writers only read it.
+Content (chapter bodies, titles, notes, definitions, key points) is held as element trees
+(:class:`~generator.tree.Fragment`), which passes copy before they change them.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from generator.tree import Fragment
 
 
 @dataclass(frozen=True)
@@ -17,31 +21,32 @@ class Heading:
     level: int
     id: str
     text: str
+    explicit: bool = False  # the author gave the id (`## Why now {#why-now}`)
 
 
 @dataclass(frozen=True)
 class Footnote:
-    """A footnote of one chapter: its number, anchor id and HTML body (inline content)."""
+    """A footnote of one chapter: its number, anchor id and body (inline content)."""
 
     number: int
     id: str
     ref_id: str
-    html: str
+    body: Fragment
 
 
 @dataclass(frozen=True)
 class Chapter:
-    """One Markdown file: its title (the leading ``# `` heading) and its body as XHTML."""
+    """One Markdown file: its title (the leading ``# `` heading) and its body as a tree."""
 
     id: str
     number: int
     path: Path
+    name: str  # as listed under 'chapters' in document.yaml, relative to the document folder
     title: str
-    title_html: str
-    html: str
+    title_markup: Fragment
+    body: Fragment
     headings: tuple[Heading, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
-    images: tuple[Path, ...] = ()  # checked by the loader: real pictures inside the document folder
 
     @property
     def file_name(self) -> str:
@@ -60,11 +65,11 @@ class TermUse:
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """A glossary term with its definition (inline XHTML) and where it is used."""
+    """A glossary term with its definition (inline content) and where it is used."""
 
     id: str
     term: str
-    definition_html: str
+    definition: Fragment
     aliases: tuple[str, ...] = ()
     line: int = 0
     uses: tuple[TermUse, ...] = ()
@@ -82,12 +87,21 @@ class Metadata:
     language: str = "en"
     authors: tuple[str, ...] = ()
     publisher: str = ""
-    summary_html: tuple[str, ...] = ()
+    summary: tuple[Fragment, ...] = ()
+    summary_line: tuple[int, ...] = ()  # where each key point is written in document.yaml
     summary_text: tuple[str, ...] = ()
     identifier: str = ""
     glossary_links: str = "first-per-chapter"
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture the document shows, checked by the loader: a file inside the document folder."""
+
+    name: str  # its path relative to the document folder, POSIX style, as every output refers to it
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,7 @@ class Document:
     meta: Metadata
     chapters: tuple[Chapter, ...]
     glossary: tuple[GlossaryEntry, ...] = ()
+    pictures: tuple[Picture, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
     def chapter(self, chapter_id: str) -> Chapter:

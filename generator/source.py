@@ -1,7 +1,8 @@
-"""Finding documents in ``source/`` and loading them into the model.
+"""Finding documents in ``source/`` and reading them into the model.
 
-Every problem in a document is collected and raised together as one SourceError, each
-with its file, line and column. YAML is read with the safe loader only, and anchors and
+Reading collects every problem of every file (each with its file, line and column) and
+still returns as much of the document as could be read, so that the passes after it
+(glossary, links, pictures) can report their problems in the same run. YAML is read with the safe loader only, and anchors and
 aliases are refused: a few lines of aliases can expand into gigabytes.
 """
 
@@ -9,19 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import yaml
 
 from generator.errors import Problem, SourceError, UsageError
-from generator.markdown import Reference, plain_text, render_chapter, render_inline, slugify
+from generator.markdown import plain_text, render_chapter, render_inline, slugify
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
 
 DOCUMENT_FILE = "document.yaml"
@@ -31,17 +33,6 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{
 GLOSSARY_LINK_MODES = ("first-per-chapter", "every", "none")
 # Characters XML 1.0 forbids: a chapter holding one could never become a valid EPUB.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Raster formats every EPUB reader and WeasyPrint show, by extension and by their first bytes.
-IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".gif": (b"GIF87a", b"GIF89a"),
-    ".webp": (b"RIFF",),
-    ".svg": (b"",),  # text: checked by parsing it (_svg_refusal)
-}
-SVG_NS = "{http://www.w3.org/2000/svg}"
-LINK_SCHEMES = ("http", "https", "mailto")
 
 
 @dataclass(frozen=True)
@@ -94,7 +85,15 @@ def document_root(source_dir: Path, slug: str) -> Path:
 
 
 def load_document(root: Path) -> Document:
-    """Read, validate and render one document folder into the model."""
+    """Read one document folder into the model; any problem raises a SourceError (no passes run)."""
+    document, problems = read_document(root)
+    if any(not p.warning for p in problems):
+        raise SourceError(reading_order(problems))
+    return document
+
+
+def read_document(root: Path) -> tuple[Document, list[Problem]]:
+    """Read, validate and render one document folder: as much of the model as can be read, and every problem."""
     problems: list[Problem] = []
     meta_path = root / DOCUMENT_FILE
     meta_node = _read_yaml(meta_path, problems)
@@ -102,37 +101,39 @@ def load_document(root: Path) -> Document:
     chapters_node = _value_node(meta_node, "chapters") if "chapters" in values else None
     chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), meta_path, problems) if chapters_node else []
     glossary = _load_glossary(root / GLOSSARY_FILE, problems)
-    if meta_node is None or any(not p.warning for p in problems):
-        raise SourceError(_reading_order(problems))
-    return Document(
+    summary_node = _value_node(meta_node, "summary") if "summary" in values else None
+    document = Document(
         slug=root.name,
         root=root,
-        meta=_metadata(values, root.name),
+        meta=_metadata(values, root.name, summary_node),
         chapters=tuple(chapters),
         glossary=tuple(glossary),
         warnings=tuple(str(p) for p in problems if p.warning),
     )
+    return document, problems  # the warnings too: they are printed with the errors when a build fails
 
 
-def _reading_order(problems: list[Problem]) -> list[Problem]:
+def reading_order(problems: list[Problem]) -> list[Problem]:
     """Problems grouped by file (in the order the files were read), each file's by line and column."""
     file_order = {path: n for n, path in enumerate(dict.fromkeys(p.path for p in problems))}
     return sorted(problems, key=lambda p: (file_order[p.path], p.line, p.column))
 
 
-def _metadata(values: dict[str, Any], slug: str) -> Metadata:
-    """Build the Metadata record from validated values, filling defaults."""
+def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None) -> Metadata:
+    """Build the Metadata record from validated values, filling defaults (and stand-ins for missing required keys)."""
     summary = tuple(values.get("summary", ()))
+    lines = tuple(item.start_mark.line + 1 for item in summary_node.value) if summary_node is not None else ()
     return Metadata(
-        title=values["title"],
-        date=values["date"],
-        chapters=tuple(values["chapters"]),
+        title=values.get("title", slug),
+        date=values.get("date", dt.date(1970, 1, 1)),
+        chapters=tuple(values.get("chapters", ())),
         subtitle=values.get("subtitle", ""),
         kind=values.get("kind", ""),
         language=values.get("language", "en"),
         authors=tuple(values.get("authors", ())),
         publisher=values.get("publisher", ""),
-        summary_html=tuple(render_inline(s) for s in summary),
+        summary=tuple(render_inline(s) for s in summary),
+        summary_line=lines if len(lines) == len(summary) else tuple(1 for _ in summary),
         summary_text=tuple(plain_text(s) for s in summary),
         identifier=values.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + slug)}",
         glossary_links=values.get("glossary_links", "first-per-chapter"),
@@ -346,7 +347,7 @@ def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, meta_path: Pat
     chapters: list[Chapter] = []
     first_line: dict[str, int] = {}
     for item in node.value:
-        name = item.value.strip()
+        name = os.path.normpath(item.value.strip()).replace(os.sep, "/")  # ./01.md and 01.md are one file
         if name in first_line:
             problems.append(_at(meta_path, item, f"chapter '{name}' is listed twice (first on line {first_line[name]})"))
             continue
@@ -354,7 +355,7 @@ def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, meta_path: Pat
         path = _chapter_path(root, name, item, meta_path, problems)
         text = _read_text(path, problems) if path else None
         if path and text is not None:
-            chapters.append(_chapter(text, len(chapters) + 1, path, root, allow_html, problems))
+            chapters.append(_chapter(text, len(chapters) + 1, path, name, allow_html, problems))
     _warn_unlisted(root, set(first_line), problems)
     return chapters
 
@@ -379,111 +380,22 @@ def _warn_unlisted(root: Path, listed: set[str], problems: list[Problem]) -> Non
         problems.append(Problem(root / unlisted, 1, 1, "this Markdown file is not listed in 'chapters' and is not built", warning=True))
 
 
-def _chapter(text: str, number: int, path: Path, root: Path, allow_html: bool, problems: list[Problem]) -> Chapter:
-    """Render one chapter file into a Chapter record, checking the images and links it names."""
+def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, problems: list[Problem]) -> Chapter:
+    """Render one chapter file into a Chapter record."""
     chapter_id = f"ch{number}"
     rendered = render_chapter(text, chapter_id, path, allow_html=allow_html)
     problems.extend(rendered.problems)
-    for link in rendered.links:
-        _check_link(link, path, problems)
-    images = list(dict.fromkeys(image for ref in rendered.images if (image := _image(ref, path, root, problems))))
     return Chapter(
         id=chapter_id,
         number=number,
         path=path,
+        name=name,
         title=rendered.title,
-        title_html=rendered.title_html,
-        html=rendered.html,
+        title_markup=rendered.title_markup,
+        body=rendered.body,
         headings=tuple(rendered.headings),
         footnotes=tuple(rendered.footnotes),
-        images=tuple(images),
     )
-
-
-def _check_link(link: Reference, chapter: Path, problems: list[Problem]) -> None:
-    """A link must go to the web, to an e-mail address or to an anchor: a file link would dangle in the EPUB."""
-    scheme = urlsplit(link.url).scheme.lower()
-    if link.url.startswith("#") or (scheme in LINK_SCHEMES and link.url != f"{scheme}:"):
-        return
-    problems.append(Problem(chapter, link.line, link.column,
-                            f"link '{link.url}' is not allowed; link to a web address (http, https, mailto) or a #section"))
-
-
-def _image(ref: Reference, chapter: Path, root: Path, problems: list[Problem]) -> Path | None:
-    """The image file a source names (as written, '..' folded), if it is a real picture inside the document folder."""
-    reason = _image_refusal(ref.url, chapter, root)
-    if reason:
-        problems.append(Problem(chapter, ref.line, ref.column, reason))
-        return None
-    return Path(os.path.normpath(chapter.parent / unquote(ref.url)))
-
-
-def _image_refusal(url: str, chapter: Path, root: Path) -> str:
-    """Why an image source is refused, or '' when it names a picture inside the document folder."""
-    parts = urlsplit(url)
-    if not url:
-        return "an image needs a source file"
-    if parts.scheme or parts.netloc:
-        return f"image '{url}' is not fetched: only files inside the document folder are used"
-    if url.startswith("/") or parts.query or parts.fragment:
-        return f"image '{url}' lies outside the document folder; give a path relative to the chapter"
-    path = (chapter.parent / unquote(parts.path)).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return f"image '{url}' lies outside the document folder"
-    if not path.is_file():
-        return f"image '{url}' not found: missing file in the document folder"
-    return _image_content_refusal(url, path)
-
-
-def _image_content_refusal(url: str, path: Path) -> str:
-    """Why a file is refused as a picture (wrong kind, too large), or ''."""
-    signatures = IMAGE_SIGNATURES.get(path.suffix.lower())
-    if signatures is None:
-        return f"image '{url}' is not a picture: use a PNG, JPEG, GIF, WebP or SVG file"
-    if path.stat().st_size > MAX_SOURCE_BYTES:
-        return f"image '{url}' is larger than 10 MB"
-    with path.open("rb") as handle:
-        head = handle.read(16)
-    if path.suffix.lower() == ".svg":
-        return _svg_refusal(url, path)
-    if not any(head.startswith(sig) for sig in signatures):
-        return f"image '{url}' is not a {path.suffix.lower().lstrip('.').upper()} file"
-    return "" if _decodes(path) else f"image '{url}' is damaged and cannot be read"
-
-
-def _svg_refusal(url: str, path: Path) -> str:
-    """Why an SVG is refused: not SVG, scripted, or pointing at other files (which the EPUB would carry as is)."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.parse(str(path), parser).getroot()
-    except etree.XMLSyntaxError:
-        return f"image '{url}' is not a well-formed SVG file"
-    if root.tag != f"{SVG_NS}svg":
-        return f"image '{url}' is not an SVG file"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in {f"{SVG_NS}script", f"{SVG_NS}foreignObject"} or any(n.lower().startswith("on") for n in element.attrib):
-            return f"image '{url}' holds a script; pictures must not run code"
-        refs = [v for n, v in element.attrib.items() if n.endswith("href")]
-        refs += re.findall(r"url\(\s*['\"]?([^'\")]*)", " ".join(element.attrib.values()) + (element.text or ""))
-        if any(not ref.strip().startswith("#") for ref in refs):
-            return f"image '{url}' refers to other files; an SVG picture must be self-contained"
-    return ""
-
-
-def _decodes(path: Path) -> bool:
-    """Whether the picture decodes completely (a damaged one would stop WeasyPrint mid-build)."""
-    from PIL import Image as Picture  # Pillow comes with WeasyPrint; imported only when a chapter has images
-
-    try:
-        with Picture.open(path) as picture:
-            picture.load()
-    except (OSError, SyntaxError, ValueError, Picture.DecompressionBombError):
-        return False
-    return True
 
 
 def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:
@@ -497,16 +409,30 @@ def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:
         problems.append(_at(path, node, "the glossary must be a list of entries with 'term' and 'definition'"))
         return []
     entries: list[GlossaryEntry] = []
+    taken: set[str] = set()
     for item in node.value:
         values = _validate_mapping(item, GLOSSARY_SCHEMA, path, problems)
         if "term" in values and "definition" in values:
             entries.append(
                 GlossaryEntry(
-                    id=f"g-{slugify(values['term'])}",
+                    id=glossary_anchor(values["term"], taken),
                     term=values["term"],
-                    definition_html=render_inline(values["definition"]),
+                    definition=render_inline(values["definition"]),
                     aliases=tuple(values.get("aliases", ())),
                     line=item.start_mark.line + 1,
                 )
             )
     return entries
+
+
+def glossary_anchor(term: str, taken: set[str]) -> str:
+    """A glossary entry's id, unique in the document and stable: 'g-aws'; 'g-c-1a2b3c' for a second
+    term that slugs alike ('C#' after 'C'); a digest for a term without Latin letters or digits."""
+    digest = hashlib.sha1(term.encode("utf-8")).hexdigest()
+    folded = unicodedata.normalize("NFKD", term).encode("ascii", "ignore").decode("ascii")
+    slug = slugify(term) if any(c.isalnum() for c in folded) else digest[:8]
+    anchor = f"g-{slug}"
+    if anchor in taken:
+        anchor = f"g-{slug}-{digest[:6]}"
+    taken.add(anchor)
+    return anchor

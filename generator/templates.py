@@ -9,7 +9,6 @@ import jinja2
 
 from generator import filters
 from generator.cache import template_cache
-from generator.filters import epub_links, print_footnotes
 
 
 def _project_templates() -> Path:
@@ -55,11 +54,7 @@ def make_environment(document_root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["fonts"] = font_faces()
-    env.filters["print_footnotes"] = print_footnotes
-    env.filters["epub_links"] = epub_links
-    env.filters.update(print_headings=filters.print_headings, print_link_notes=filters.print_link_notes,
-                       print_term_anchors=filters.print_term_anchors, page_anchors=filters.page_anchors,
-                       toc_sections=filters.toc_sections, page_uses=filters.page_uses,
+    env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
                        glossary_groups=filters.glossary_groups)
     return env
 

@@ -28,7 +28,7 @@ def test_generated_document_loads_and_uses_every_term(tmp_path: Path) -> None:
     document = link_glossary(load_document(write_document(tmp_path, "doc", scale=0.05)))
     assert len(document.chapters) == 2
     assert len(document.glossary) == 15
-    html = "".join(c.html for c in document.chapters)
+    html = "".join(c.body.xhtml() for c in document.chapters)
     assert "<table>" in html and "<dl>" in html and 'class="noteref"' in html
     assert all(c.footnotes for c in document.chapters)
     assert [e.term for e in document.glossary if not e.uses] == []

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pyphen
 import pytest
 
+from markupsafe import Markup
+
 from generator.cache import cache_folder, preload_hyphenation
 from generator.templates import make_environment
 
@@ -71,6 +73,6 @@ def test_compiled_templates_are_cached_and_render_the_same(fresh_pyphen: Path) -
     folder = fresh_pyphen / "briefing-generator" / "templates"
     assert any(folder.iterdir())
     second = make_environment().get_template("shared/key_points.html")
-    meta = SimpleNamespace(summary_html=("One <strong>point</strong>.", "Another point."))
-    assert first.render(meta=meta) == second.render(meta=meta)
-    assert "<strong>point</strong>" in first.render(meta=meta)
+    markup = SimpleNamespace(summary=[Markup("One <strong>point</strong>."), Markup("Another point.")])
+    assert first.render(markup=markup) == second.render(markup=markup)
+    assert "<strong>point</strong>" in first.render(markup=markup)

@@ -27,7 +27,7 @@ def entry(term: str, aliases: list[str] | None = None, definition: str = "", lin
     return GlossaryEntry(
         id=f"g-{slugify(term)}",
         term=term,
-        definition_html=render_inline(definition or f"What {term} means."),
+        definition=render_inline(definition or f"What {term} means."),
         aliases=tuple(aliases or ()),
         line=line,
     )
@@ -46,10 +46,10 @@ def make_document(chapters: list[str], entries: tuple[GlossaryEntry, ...], mode:
         slug="test",
         root=ROOT,
         meta=Metadata(title="Test", date=dt.date(2026, 1, 1), chapters=tuple(f"{n:02}.md" for n in range(1, len(chapters) + 1)),
-                      glossary_links=mode, summary_html=tuple(render_inline(s) for s in summary)),
+                      glossary_links=mode, summary=tuple(render_inline(s) for s in summary)),
         chapters=tuple(
-            Chapter(id=f"ch{n}", number=n, path=ROOT / f"{n:02}.md", title=r.title, title_html=r.title_html, html=r.html,
-                    footnotes=tuple(r.footnotes))
+            Chapter(id=f"ch{n}", number=n, path=ROOT / f"{n:02}.md", name=f"{n:02}.md", title=r.title, title_markup=r.title_markup,
+                    body=r.body, headings=tuple(r.headings), footnotes=tuple(r.footnotes))
             for n, r in enumerate(rendered, start=1)
         ),
         glossary=entries,
@@ -79,7 +79,7 @@ def term_uses(html: str) -> list[tuple[str, str]]:
 
 def linked(markdown: str, *terms: tuple[str, list[str]], mode: str = "first-per-chapter") -> str:
     """The body of one chapter after the glossary pass."""
-    return link_glossary(make_document([f"# Title\n\n{markdown}"], glossary(*terms), mode)).chapters[0].html
+    return link_glossary(make_document([f"# Title\n\n{markdown}"], glossary(*terms), mode)).chapters[0].body.xhtml()
 
 
 # --- Matching rules -----------------------------------------------------------------------
@@ -153,12 +153,12 @@ def test_the_longest_match_wins() -> None:
 def test_first_use_per_chapter_is_linked_and_every_use_is_recorded() -> None:
     """By default the first use in each chapter is a link, later ones anchored spans, all recorded in order."""
     document = link_glossary(make_document(["# One\n\nAWS and AWS.", "# Two\n\nAWS again."], glossary(("AWS", []))))
-    assert [term_uses(c.html) for c in document.chapters] == [[("a", "AWS"), ("span", "AWS")], [("a", "AWS")]]
+    assert [term_uses(c.body.xhtml()) for c in document.chapters] == [[("a", "AWS"), ("span", "AWS")], [("a", "AWS")]]
     uses = document.glossary[0].uses
     assert [(u.chapter_id, u.anchor, u.linked) for u in uses] == [
         ("ch1", "ch1-g-aws-1", True), ("ch1", "ch1-g-aws-2", False), ("ch2", "ch2-g-aws-1", True)]
     for use in uses:
-        assert len(parse(document.chapter(use.chapter_id).html).xpath(f"//*[@id='{use.anchor}']")) == 1
+        assert len(parse(document.chapter(use.chapter_id).body.xhtml()).xpath(f"//*[@id='{use.anchor}']")) == 1
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("every", ["a", "a"]), ("none", ["span", "span"]), ("first-per-chapter", ["a", "span"])])
@@ -168,9 +168,9 @@ def test_glossary_links_mode_chooses_which_uses_are_links(mode: str, expected: l
 
 
 def test_link_markup_follows_the_contract() -> None:
-    """A linked use is an epub:type glossref link with an id; an unlinked use a span with an id."""
+    """A linked use is a doc-glossref link with an id (the EPUB adds epub:type); an unlinked use a span with an id."""
     html = linked("AWS and AWS.", ("AWS", []))
-    assert ('<a class="glossref" epub:type="glossref" role="doc-glossref" id="ch1-g-aws-1" href="#g-aws">AWS</a> and '
+    assert ('<a class="glossref" role="doc-glossref" id="ch1-g-aws-1" href="#g-aws">AWS</a> and '
             '<span class="term-use" id="ch1-g-aws-2">AWS</span>') in html
 
 
@@ -182,22 +182,22 @@ def test_no_uses_in_headings_links_code_alt_text_or_display_callouts() -> None:
         "| AWS |\n|---|\n| cell |", "AWS body.",
     ])
     document = link_glossary(make_document([f"# AWS title\n\n{markdown}"], glossary(("AWS", []))))
-    assert term_uses(document.chapters[0].html) == [("a", "AWS")]
-    assert 'href="#g-aws">AWS</a> body.' in document.chapters[0].html and len(document.glossary[0].uses) == 1
-    assert "glossref" not in document.chapters[0].title_html
+    assert term_uses(document.chapters[0].body.xhtml()) == [("a", "AWS")]
+    assert 'href="#g-aws">AWS</a> body.' in document.chapters[0].body.xhtml() and len(document.glossary[0].uses) == 1
+    assert "glossref" not in document.chapters[0].title_markup.xhtml()
 
 
 def test_footnotes_are_linked_after_the_body_of_their_chapter() -> None:
     """A term in a footnote is recorded after the chapter's body uses, with its own anchor."""
     document = link_glossary(make_document(["# One\n\nAWS grows.[^1]\n\n[^1]: Said AWS."], glossary(("AWS", []))))
-    assert term_uses(document.chapters[0].footnotes[0].html) == [("span", "AWS")]
+    assert term_uses(document.chapters[0].footnotes[0].body.xhtml()) == [("span", "AWS")]
     assert [u.anchor for u in document.glossary[0].uses] == ["ch1-g-aws-1", "ch1-g-aws-2"]
 
 
 def test_anchors_never_collide_with_heading_ids() -> None:
     """A heading whose slug looks like a use anchor keeps a distinct id."""
     document = link_glossary(make_document(["# One\n\n## G AWS 1\n\nAWS."], glossary(("AWS", []))))
-    ids = parse(document.chapters[0].html).xpath("//@id")
+    ids = parse(document.chapters[0].body.xhtml()).xpath("//@id")
     assert len(ids) == len(set(ids)) == 2
 
 
@@ -206,8 +206,8 @@ def test_definitions_cross_reference_other_terms_but_not_themselves() -> None:
     entries = (entry("AWS", definition="AWS sells chips like Trainium2 and more Trainium2."), entry("Trainium2", line=4))
     document = link_glossary(make_document(["# One\n\nAWS and Trainium2."], entries))
     aws = next(e for e in document.glossary if e.term == "AWS")
-    assert glossrefs(aws.definition_html) == [("Trainium2", "#g-trainium2")]
-    assert 'id="' not in aws.definition_html
+    assert glossrefs(aws.definition.xhtml()) == [("Trainium2", "#g-trainium2")]
+    assert 'id="' not in aws.definition.xhtml()
 
 
 # --- Author syntax ------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_definitions_cross_reference_other_terms_but_not_themselves() -> None:
 def test_forced_link_links_other_wording_and_counts_as_the_first_use() -> None:
     """[text](term:AWS) links the text to AWS, so the next 'AWS' in the chapter is not linked again."""
     document = link_glossary(make_document(["# One\n\n[Amazon's cloud arm](term:AWS) and AWS."], glossary(("AWS", []))))
-    assert term_uses(document.chapters[0].html) == [("a", "Amazon's cloud arm"), ("span", "AWS")]
+    assert term_uses(document.chapters[0].body.xhtml()) == [("a", "Amazon's cloud arm"), ("span", "AWS")]
     assert document.glossary[0].uses[0].linked
 
 
@@ -229,7 +229,7 @@ def test_forced_link_names_a_term_by_alias_slug_or_any_case(target: str) -> None
 def test_suppressed_text_is_left_alone() -> None:
     """[text](term:-) shows the text unchanged, with no link, no use and no leftover mark."""
     document = link_glossary(make_document(["# One\n\nThe painter [Claude Monet](term:-) and Claude."], glossary(("Claude", []))))
-    html = document.chapters[0].html
+    html = document.chapters[0].body.xhtml()
     assert "The painter Claude Monet and " in html and "term-mark" not in html
     assert term_uses(html) == [("a", "Claude")]
 
@@ -239,8 +239,8 @@ def test_forced_links_are_dropped_where_links_never_go() -> None:
     document = link_glossary(make_document(["# The [cloud](term:AWS)\n\n## On [it](term:AWS)\n\nText."], glossary(("AWS", [])),
                                            summary=("Spend on [the cloud](term:AWS).",)))
     chapter = document.chapters[0]
-    assert chapter.title_html == "The cloud" and "<h2 id=\"ch1-on-it\">On it</h2>" in chapter.html
-    assert document.meta.summary_html == ("Spend on the cloud.",)
+    assert chapter.title_markup.xhtml() == "The cloud" and "<h2 id=\"ch1-on-it\">On it</h2>" in chapter.body.xhtml()
+    assert [p.xhtml() for p in document.meta.summary] == ["Spend on the cloud."]
     assert document.glossary[0].uses == ()
 
 
@@ -266,8 +266,8 @@ def test_two_entries_sharing_a_form_fail_naming_both() -> None:
 
 
 def test_entries_that_would_share_an_anchor_fail() -> None:
-    """'AI chip' and 'AI-chip' would both be #g-ai-chip: an error."""
-    with pytest.raises(SourceError, match="would share the anchor 'g-ai-chip'"):
+    """'AI chip' and 'AI-chip' match the same words: an error naming both."""
+    with pytest.raises(SourceError, match="the entry 'AI-chip' has 'AI-chip', which matches the same words as the entry 'AI chip'"):
         link_glossary(make_document(["# One\n\nText."], (entry("AI chip"), entry("AI-chip", line=4))))
 
 
@@ -292,8 +292,9 @@ def test_cli_reports_every_glossary_error_at_once() -> None:
         f"{folder}/glossary.yaml:4:1: the entry 'Amazon web services' shares the term or alias 'Amazon web services' "
         "with the entry 'AWS' (line 1)",
         f"{folder}/glossary.yaml:6:1: the definition of 'Trainium2' is empty",
+        f"{folder}/glossary.yaml:6:1: a link needs a target: [text](https://…), [text](#section) or [text](other.md)",
         f"{folder}/01-text.md:4:17: the glossary link 'term:Trainium3' names no term or alias of glossary.yaml",
-        "build failed: 3 errors; nothing was written",
+        "build failed: 4 errors; nothing was written",
     ]
 
 
@@ -347,16 +348,16 @@ def test_linking_never_changes_the_visible_text(markdown: str, mode: str) -> Non
     """The text a reader sees is the same before and after the pass, in the body and the footnotes."""
     before = make_document([markdown], PROPERTY_GLOSSARY, mode)
     after = link_glossary(before)
-    assert _visible_text(after.chapters[0].html) == _visible_text(before.chapters[0].html)
+    assert _visible_text(after.chapters[0].body.xhtml()) == _visible_text(before.chapters[0].body.xhtml())
     for note_before, note_after in zip(before.chapters[0].footnotes, after.chapters[0].footnotes, strict=True):
-        assert _visible_text(note_after.html) == _visible_text(note_before.html)
+        assert _visible_text(note_after.body.xhtml()) == _visible_text(note_before.body.xhtml())
 
 
 @PROPERTIES
 @given(CHAPTER, st.sampled_from(["first-per-chapter", "every", "none"]))
 def test_linking_yields_well_formed_xhtml_without_nested_links(markdown: str, mode: str) -> None:
     """The output parses as XML, no link holds a link, and no mark of the Markdown stage is left."""
-    html = link_glossary(make_document([markdown], PROPERTY_GLOSSARY, mode)).chapters[0].html
+    html = link_glossary(make_document([markdown], PROPERTY_GLOSSARY, mode)).chapters[0].body.xhtml()
     root = parse(html)
     assert root.xpath("//x:a//x:a", namespaces=NS) == []
     assert root.xpath("//*[@data-term]") == []
@@ -366,7 +367,7 @@ def test_linking_yields_well_formed_xhtml_without_nested_links(markdown: str, mo
 @given(CHAPTER, st.sampled_from(["first-per-chapter", "every"]))
 def test_linking_never_touches_code_headings_or_links(markdown: str, mode: str) -> None:
     """No use is marked inside code, a preformatted block, a heading or another link."""
-    root = parse(link_glossary(make_document([markdown], PROPERTY_GLOSSARY, mode)).chapters[0].html)
+    root = parse(link_glossary(make_document([markdown], PROPERTY_GLOSSARY, mode)).chapters[0].body.xhtml())
     inside = "//*[self::x:code or self::x:pre or self::x:h1 or self::x:h2 or self::x:a]//*[@class='glossref' or @class='term-use']"
     assert root.xpath(inside, namespaces=NS) == []
 
@@ -377,7 +378,7 @@ def test_every_use_recorded_has_one_anchor_in_its_chapter(markdown: str) -> None
     """The uses recorded are exactly the anchored uses in the chapter, each id unique, in document order."""
     document = link_glossary(make_document([markdown], PROPERTY_GLOSSARY))
     chapter = document.chapters[0]
-    marked = [e.get("id") for html in (chapter.html, *(n.html for n in chapter.footnotes))
+    marked = [e.get("id") for html in (chapter.body.xhtml(), *(n.body.xhtml() for n in chapter.footnotes))
               for e in parse(html).xpath("//*[@class='glossref' or @class='term-use']")]
     recorded = sorted((u.anchor for e in document.glossary for u in e.uses), key=marked.index)
     assert recorded == marked and len(set(marked)) == len(marked)
@@ -396,7 +397,7 @@ def test_seed_links_aws_trainium2_and_multi_cloud_at_their_first_use_in_each_cha
         for chapter_id in chapters:
             in_chapter = [u for u in entry_uses if u.chapter_id == chapter_id]
             assert [u.linked for u in in_chapter] == [True] + [False] * (len(in_chapter) - 1)
-            first = parse(document.chapter(chapter_id).html).xpath(f"//*[@id='{in_chapter[0].anchor}']")[0]
+            first = parse(document.chapter(chapter_id).body.xhtml()).xpath(f"//*[@id='{in_chapter[0].anchor}']")[0]
             assert first.get("href") == f"#{term_id}"
     assert {u.chapter_id for e in document.glossary if e.id == "g-aws" for u in e.uses} == {"ch2", "ch3", "ch5"}
 

@@ -67,7 +67,7 @@ FEATURES = [
     ("a forced glossary link", "EPUB/ch3.xhtml", 'href="glossary.xhtml#g-leakage">losses from the network</a>', 1),
     ("a suppressed glossary link", "EPUB/ch3.xhtml", "names the reservoir and", 1),
     ("a glossary alias", "EPUB/glossary.xhtml", '<span class="aliases">(storage lake)</span>', 1),
-    ("a definition that links another term", "EPUB/glossary.xhtml", 'href="glossary.xhtml#g-reservoir">reservoir</a> for supply.', 1),
+    ("a definition that links another term", "EPUB/glossary.xhtml", 'href="#g-reservoir">reservoir</a> for supply.', 1),
 ]
 
 

@@ -14,8 +14,10 @@ import yaml
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
-from generator.filters import glossary_groups, print_link_notes
+from generator.filters import glossary_groups
 from generator.markdown import render_chapter
+from generator.tree import Fragment
+from generator.writers.pdf import add_link_notes
 from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
 from tests.helpers import squash
 
@@ -314,9 +316,9 @@ def test_glossary_groups_only_past_a_dozen_entries() -> None:
     """Twelve entries stay in one group without a letter; thirteen are grouped by initial, accents folded."""
     from generator.model import GlossaryEntry
 
-    twelve = tuple(GlossaryEntry(id=f"g-{i}", term=t, definition_html="") for i, t in enumerate("abcdefghijkl"))
+    twelve = tuple(GlossaryEntry(id=f"g-{i}", term=t, definition=Fragment.parse("")) for i, t in enumerate("abcdefghijkl"))
     assert [letter for letter, _ in glossary_groups(twelve)] == [""]
-    thirteen = (*twelve, GlossaryEntry(id="g-e2", term="Élan", definition_html=""))
+    thirteen = (*twelve, GlossaryEntry(id="g-e2", term="Élan", definition=Fragment.parse("")))
     groups = dict(glossary_groups(tuple(sorted(thirteen, key=lambda e: e.term.casefold()))))
     assert [e.term for e in groups["E"]] == ["e", "Élan"]
 
@@ -324,18 +326,25 @@ def test_glossary_groups_only_past_a_dozen_entries() -> None:
 def test_titled_image_alone_becomes_a_figure() -> None:
     """An image alone in its paragraph with a title renders as figure and figcaption; other images stay inline."""
     html = render_chapter('# T\n\n![A chart](c.svg "Figure 1. A & B")\n\n![plain](p.png)\n\nText ![x](x.png "t")\n',
-                          "ch1", Path("x.md")).html
-    assert '<figure class="figure">\n<img src="c.svg" alt="A chart" />\n<figcaption>Figure 1. A &amp; B</figcaption></figure>' in html
-    assert '<p><img src="p.png" alt="plain" /></p>' in html
-    assert '<p>Text <img src="x.png" alt="x" title="t" /></p>' in html
+                          "ch1", Path("x.md")).body.xhtml()
+    assert '<figure class="figure">\n<img src="c.svg" alt="A chart"/>\n<figcaption>Figure 1. A &amp; B</figcaption></figure>' in html
+    assert '<p><img src="p.png" alt="plain"/></p>' in html
+    assert '<p>Text <img src="x.png" alt="x" title="t"/></p>' in html
+
+
+def _link_notes(xhtml: str) -> str:
+    """A fragment after the print's link-note transform."""
+    root = Fragment.parse(xhtml).copy()
+    add_link_notes(root)
+    return Fragment(root).xhtml()
 
 
 def test_link_notes_skip_links_that_show_their_address() -> None:
     """A link whose text is its address gets no footnote; another link gets one holding a link to the address."""
-    assert print_link_notes('<a href="https://a.org/x">https://a.org/x</a>') == '<a href="https://a.org/x">https://a.org/x</a>'
-    assert print_link_notes('<a href="https://a.org/x">the report</a>') == (
+    assert _link_notes('<a href="https://a.org/x">https://a.org/x</a>') == '<a href="https://a.org/x">https://a.org/x</a>'
+    assert _link_notes('<a href="https://a.org/x">the report</a> and') == (
         '<a href="https://a.org/x">the report</a>'
-        '<span class="footnote link-note"><a class="url" href="https://a.org/x">https://a.org/x</a></span>')
+        '<span class="footnote link-note"><a class="url" href="https://a.org/x">https://a.org/x</a></span> and')
 
 
 # The HTML handed to WeasyPrint (--keep-html), and what it anchors

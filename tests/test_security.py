@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from generator.build import check
 from generator.fetch import RefusedResource, SandboxedFetcher
-from generator.glossary import link_glossary
 from generator.sanitize import clean_block, clean_inline
-from generator.source import load_document
 from generator.templates import make_environment
 from generator.writers import BuildOptions, WriteContext
 from generator.writers.epub import EpubWriter
@@ -162,8 +161,9 @@ def test_allowed_raw_html_reaches_no_output_with_secrets(tmp_path: Path) -> None
     pdf = uncompressed_pdf(out / "doc.pdf")
     assert b"/EmbeddedFile" not in pdf and b"/FileAttachment" not in pdf
     assert not any(marker in pdf for marker in SECRET_MARKERS)
-    chapter = EpubWriter().render(WriteContext(link_glossary(load_document(root)), make_environment(root),
-                                               BuildOptions(), out))
+    (output,) = EpubWriter().render(WriteContext(check(root.parent, [root.name])[0], make_environment(root),
+                                                 BuildOptions(), out))
+    chapter = output.data
     members = epub_members_from_bytes(chapter)
     text = b"".join(members.values())
     assert not any(marker in text for marker in SECRET_MARKERS)
@@ -233,8 +233,8 @@ def epub_for(blocks: list[str], terms: list[tuple[str, str]], allow_html: bool) 
         glossary = "".join(f"- term: {term}\n  definition: \"{d.replace(chr(92), '').replace(chr(34), '')}\"\n" for term, d in terms)
         root = write_document(Path(folder) / "doc", chapter, "allow_html: true\n" if allow_html else "",
                               glossary if terms else None)
-        document = link_glossary(load_document(root))
-        return EpubWriter().render(WriteContext(document, make_environment(root), BuildOptions(), Path(folder)))
+        (document,) = check(root.parent, [root.name])
+        return EpubWriter().render(WriteContext(document, make_environment(root), BuildOptions(), Path(folder)))[0].data
 
 
 def assert_well_formed(epub: bytes) -> None:

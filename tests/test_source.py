@@ -18,7 +18,7 @@ def test_seed_document_loads_with_its_chapters_and_glossary() -> None:
     assert document.meta.title == "Amazon and Anthropic"
     assert document.meta.language == "en"
     assert [c.title for c in document.chapters][:2] == ["The Partnership at a Glance", "The Race for Computing Power"]
-    assert 3 <= len(document.meta.summary_html) <= 5
+    assert 3 <= len(document.meta.summary) <= 5
     terms = {e.term for e in document.glossary}
     assert {"AWS", "Trainium2", "Multi-cloud", "FTC"} <= terms
 
@@ -26,7 +26,7 @@ def test_seed_document_loads_with_its_chapters_and_glossary() -> None:
 def test_seed_strategy_is_an_ordered_list_of_three_stages() -> None:
     """The three stages of the strategy are an ordered list."""
     chapter = next(c for c in load_document(SOURCE / SEED).chapters if "Strategy" in c.title)
-    assert chapter.html.count("<li>") == 3 and "<ol>" in chapter.html
+    assert chapter.body.xhtml().count("<li>") == 3 and "<ol>" in chapter.body.xhtml()
 
 
 def test_find_documents_lists_folders_with_document_yaml() -> None:

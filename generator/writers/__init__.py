@@ -1,9 +1,16 @@
-"""Writers: one per output format, each behind the same small interface."""
+"""Writers: one per output format, each behind the same small interface.
+
+A writer takes one context (the checked, linked document, the templates, the options, the
+destination) and returns every file it makes, in memory: ``render(ctx) -> list[Output]``.
+The registry below is the one list of formats: the command line's choices, ``watch
+--formats`` and the orchestrator all read it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -35,18 +42,39 @@ class WriteContext:
     out_dir: Path
 
 
+@dataclass(frozen=True)
+class Output:
+    """A rendered file waiting to be written."""
+
+    path: Path
+    data: bytes
+
+
 class Writer(Protocol):
-    """Renders a document into one output file."""
+    """Renders a document into its output files."""
 
     name: str
 
-    def output_path(self, ctx: WriteContext) -> Path:
-        """Where this writer's output goes."""
+    def render(self, ctx: WriteContext) -> list[Output]:
+        """Every file of this format, in memory; nothing is written yet."""
         ...
 
-    def render(self, ctx: WriteContext) -> bytes:
-        """The whole output, in memory; nothing is written yet."""
-        ...
+
+# Each format and the class that writes it, imported only when the format is asked for.
+WRITERS: dict[str, str] = {
+    "pdf": "generator.writers.pdf:PdfWriter",
+    "epub": "generator.writers.epub:EpubWriter",
+    "html": "generator.writers.html:HtmlWriter",
+    "booklet": "generator.writers.handout:BookletWriter",
+    "2up": "generator.writers.handout:TwoUpWriter",
+}
+FORMATS = tuple(WRITERS)
+
+
+def writer_for(name: str) -> Writer:
+    """The writer of one format from the registry."""
+    module, _, cls = WRITERS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -10,32 +10,31 @@ that the same sources give the same bytes.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ebooklib import epub
 from lxml import etree
+from markupsafe import Markup
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
-from generator.errors import Problem, SourceError
-from generator.model import Chapter, Document, Heading
-from generator.writers import WriteContext, build_time
+from generator.links import collect_targets
+from generator.model import Document, Heading
+from generator.pictures import read_picture
+from generator.tree import EPUB_NS, Element, Fragment, to_xhtml
+from generator.writers import Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 COVER_FILE = SUPPLIED_COVER.as_posix()
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
-URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, data:, file: ...
+EPUB_TYPE = f"{{{EPUB_NS}}}type"
+# The semantics reading systems look for, from the ARIA role each generated link carries.
+EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref"}
+# Where the ids of the parts around the chapters live in the book.
+FRAME_FILES = {"toc": "nav.xhtml", "toc-title": "nav.xhtml", "key-points-title": "title.xhtml"}
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 
@@ -98,30 +97,114 @@ class EpubWriter:
         """``<out>/<slug>.epub``."""
         return ctx.out_dir / f"{ctx.document.slug}.epub"
 
-    def render(self, ctx: WriteContext) -> bytes:
+    def render(self, ctx: WriteContext) -> list[Output]:
         """Build the whole EPUB in memory."""
         document = ctx.document
         book = book_with_metadata(document)
         for resource in resources(ctx):
             book.add_item(resource_item(resource))
         parts = content_parts(document)
-        items = {part.uid: self._content_item(ctx, part, parts) for part in parts}
+        markup = EpubMarkup(document)
+        items = {part.uid: self._content_item(ctx, part, parts, markup) for part in parts}
         for item in items.values():
             book.add_item(item)
         book.add_item(epub.EpubNcx())
         book.toc = ncx_entries(parts, items)
         book.spine = [items[part.uid] for part in parts]
-        return repack_zip(package(book, document))
+        return [Output(self.output_path(ctx), repack_zip(package(book, document)))]
 
-    def _content_item(self, ctx: WriteContext, part: Part, parts: list[Part]) -> RawXhtml:
+    def _content_item(self, ctx: WriteContext, part: Part, parts: list[Part], markup: EpubMarkup) -> RawXhtml:
         """Render one content document from its template."""
         chapter = next((c for c in ctx.document.chapters if c.id == part.uid), None)
         doc = ctx.document
         content = ctx.env.get_template(part.template).render(
-            doc=doc, meta=doc.meta, chapter=chapter, part=part, parts=parts,
+            doc=doc, meta=doc.meta, chapter=chapter, part=part, parts=parts, markup=markup.part(part.file_name),
             cover_file=COVER_FILE, cover_alt=cover_alt_text(doc.meta),
         )
         return RawXhtml(part.uid, part.file_name, part.title, content.encode("utf-8"), list(part.properties))
+
+
+class EpubMarkup:
+    """The document's content as the EPUB's content documents show it: links point into the right file."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.files = id_files(document)
+
+    def part(self, file_name: str) -> PartMarkup:
+        """The content serialised for one content document (links to its own ids stay bare)."""
+        doc = self.document
+        here = file_name
+
+        def show(fragment: Fragment) -> Markup:
+            return Markup(epub_xhtml(fragment, here, self.files))
+
+        return PartMarkup(
+            titles={c.id: show(c.title_markup) for c in doc.chapters},
+            bodies={c.id: show(c.body) for c in doc.chapters if c.file_name == here},
+            notes={n.id: show(n.body) for c in doc.chapters if c.file_name == here for n in c.footnotes},
+            definitions={e.id: show(e.definition) for e in doc.glossary} if here == "glossary.xhtml" else {},
+            summary=[show(point) for point in doc.meta.summary],
+        )
+
+
+@dataclass(frozen=True)
+class PartMarkup:
+    """What one content document's template shows, serialised."""
+
+    titles: dict[str, Markup]
+    bodies: dict[str, Markup]
+    notes: dict[str, Markup]
+    definitions: dict[str, Markup]
+    summary: list[Markup]
+
+
+def id_files(document: Document) -> dict[str, str]:
+    """The content document that holds each id of the book."""
+    files: dict[str, str] = {}
+    for anchor, part in collect_targets(document).owner.items():
+        if part == "glossary":
+            files[anchor] = "glossary.xhtml"
+        elif part == "front":
+            files[anchor] = FRAME_FILES.get(anchor, "nav.xhtml")
+        else:
+            files[anchor] = f"{part}.xhtml"
+    return files
+
+
+def epub_xhtml(fragment: Fragment, here: str, files: dict[str, str]) -> str:
+    """A fragment as the EPUB writes it: epub:type on noterefs and glossrefs, links qualified by file."""
+    root = fragment.copy()
+    for link in root.iter("a"):
+        qualify_link(link, here, files)
+        kind = EPUB_TYPES.get(link.get("role", ""))
+        if kind:
+            set_epub_type(link, kind)
+    return to_xhtml(root, epub_types=True)
+
+
+def set_epub_type(element: Element, kind: str) -> None:
+    """Add ``epub:type`` right after the class, where the templates write it too."""
+    attributes = list(element.attrib.items())
+    element.attrib.clear()
+    for name, value in attributes:
+        element.set(name, value)
+        if name == "class":
+            element.set(EPUB_TYPE, kind)
+    if EPUB_TYPE not in element.attrib:
+        element.set(EPUB_TYPE, kind)
+
+
+def qualify_link(link: Element, here: str, files: dict[str, str]) -> None:
+    """Point an internal link at the file holding its target (a chapter's own id: the file itself)."""
+    href = link.get("href", "")
+    if not href.startswith("#"):
+        return
+    anchor = unquote(href[1:])
+    target = files.get(anchor)
+    if target is None or (target == here and anchor != target.removesuffix(".xhtml")):
+        return
+    link.set("href", target if anchor == target.removesuffix(".xhtml") else f"{target}{href}")
 
 
 def content_parts(document: Document) -> list[Part]:
@@ -173,7 +256,7 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
 
 def accessibility_metadata(document: Document) -> list[tuple[str, str]]:
     """The EPUB Accessibility 1.1 properties, as (property, value) pairs in a fixed order."""
-    has_images = any(c.images for c in document.chapters)
+    has_images = bool(document.pictures)
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     if has_images:
         features.append("alternativeText")
@@ -209,47 +292,11 @@ def resources(ctx: WriteContext) -> list[Resource]:
         Resource("css", "styles/epub.css", "text/css", css),
         Resource("cover-image", COVER_FILE, "image/png", cover_image(document), ("cover-image",)),
     ]
-    return found + chapter_images(document, {COVER_FILE})
-
-
-def chapter_images(document: Document, taken: set[str]) -> list[Resource]:
-    """The pictures of every chapter, each once, named by their path in the document folder."""
-    images: list[Resource] = []
-    problems: list[Problem] = []
-    for chapter in document.chapters:
-        for path in chapter.images:
-            name = image_name(document, chapter, path, problems)
-            if name and name not in taken:
-                taken.add(name)
-                uid = f"img{len(images) + 1}"
-                images.append(Resource(uid, name, IMAGE_TYPES[Path(name).suffix.lower()], (document.root / name).read_bytes()))
-    if problems:
-        raise SourceError(problems)
-    return images
-
-
-def image_name(document: Document, chapter: Chapter, path: Path, problems: list[Problem]) -> str | None:
-    """An image's path inside the document folder (and the EPUB), or None with a problem."""
-    source = path.relative_to(chapter.path.parent).as_posix() if path.is_relative_to(chapter.path.parent) else str(path)
-    line = line_of(chapter.path, source) or line_of(chapter.path, path.name) or 1
-    resolved = path.resolve()
-    if URL_SCHEME.match(source) or source.startswith("/"):
-        problems.append(Problem(chapter.path, line, 1, f"image '{source}' must be a file in the document's folder"))
-    elif not resolved.is_relative_to(document.root.resolve()):
-        problems.append(Problem(chapter.path, line, 1, f"image '{source}' lies outside the document's folder"))
-    elif not resolved.is_file():
-        problems.append(Problem(chapter.path, line, 1, f"image '{source}' not found"))
-    elif resolved.suffix.lower() not in IMAGE_TYPES:
-        problems.append(Problem(chapter.path, line, 1, f"image '{source}' is not PNG, JPEG, GIF, SVG or WebP"))
-    else:
-        return resolved.relative_to(document.root.resolve()).as_posix()
-    return None
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The first line of a file that mentions needle (0 when none does)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return next((n for n, line in enumerate(lines, start=1) if needle in line), 0)
+    pictures = [
+        Resource(f"img{n}", picture.name, picture.media_type, read_picture(document, picture))
+        for n, picture in enumerate((p for p in document.pictures if p.name != COVER_FILE), start=1)
+    ]
+    return found + pictures
 
 
 def resource_item(resource: Resource) -> epub.EpubItem:

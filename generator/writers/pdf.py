@@ -1,16 +1,40 @@
-"""The PDF writer: one HTML file for the whole document, laid out by WeasyPrint."""
+"""The PDF writer: one HTML file for the whole document, laid out by WeasyPrint.
+
+The chapters' trees get the print's own few transforms here, on copies: section numbers in
+front of the headings, each footnote's text where it is called (for ``float: footnote``), the
+address of each web link as a footnote (paper can't be clicked), and ids kept only on the
+term uses that the glossary's page numbers point at.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+from lxml import etree
+from markupsafe import Markup
 
 from generator.cache import preload_hyphenation
 from generator.fetch import SandboxedFetcher, refuse_attachments
+from generator.filters import heading_numbers, page_anchors
+from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
-from generator.writers import WriteContext, build_time, source_date_epoch
+from generator.tree import Element, Fragment, to_html, unwrap
+from generator.writers import Output, WriteContext, build_time, source_date_epoch
 from generator.writers.pdf_engine import hanging_trailing_spaces, layout_tuning
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+WEB_LINK = ("http://", "https://")
+
+
+@dataclass(frozen=True)
+class PrintMarkup:
+    """The document's content as the print template shows it, each piece already serialised."""
+
+    titles: dict[str, Markup]
+    bodies: dict[str, Markup]
+    definitions: dict[str, Markup]
+    summary: list[Markup]
 
 
 class PdfWriter:
@@ -22,15 +46,23 @@ class PdfWriter:
         """``<out>/<slug>.pdf``."""
         return ctx.out_dir / f"{ctx.document.slug}.pdf"
 
+    def render(self, ctx: WriteContext) -> list[Output]:
+        """The PDF and, with --keep-html, the very HTML WeasyPrint laid out (``<slug>.print.html``)."""
+        markup = self.html(ctx)
+        pdf = Output(self.output_path(ctx), self.layout(ctx, markup))
+        if not ctx.options.keep_html:
+            return [pdf]
+        return [Output(self.output_path(ctx).with_suffix(".print.html"), markup.encode("utf-8")), pdf]
+
+    def pdf(self, ctx: WriteContext) -> bytes:
+        """The PDF's bytes alone (for the handouts, which impose them)."""
+        return self.layout(ctx, self.html(ctx))
+
     def html(self, ctx: WriteContext) -> str:
         """The HTML handed to WeasyPrint."""
         template = ctx.env.get_template("print/document.html")
         return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options,
-                               paper=PAPER_SIZES[ctx.options.paper])
-
-    def render(self, ctx: WriteContext) -> bytes:
-        """Render the HTML, lay it out and return the PDF's bytes."""
-        return self.layout(ctx, self.html(ctx))
+                               paper=PAPER_SIZES[ctx.options.paper], markup=print_markup(ctx.document))
 
     def layout(self, ctx: WriteContext, markup: str) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
@@ -45,3 +77,88 @@ class PdfWriter:
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             return rendered.write_pdf(**options)
+
+
+def print_markup(document: Document) -> PrintMarkup:
+    """Every piece of content, transformed for print and serialised as HTML."""
+    targets = page_anchors(document.glossary)
+    return PrintMarkup(
+        titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c, targets))) for c in document.chapters},
+        definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
+        summary=[Markup(to_html(point.root)) for point in document.meta.summary],
+    )
+
+
+def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
+    """A chapter's body for print: numbered headings, link notes, footnotes in place, few anchors."""
+    body = chapter.body.copy()
+    prune_term_anchors(body, targets)
+    number_headings(body, heading_numbers(chapter))
+    add_link_notes(body)
+    place_footnotes(body, chapter, targets)
+    return body
+
+
+def prune_term_anchors(root: Element, targets: frozenset[str]) -> None:
+    """Keep an id only on the uses of a term that the glossary's page numbers point at (targets).
+
+    Every other use loses its anchor (an unlinked use its span too): WeasyPrint compares each
+    anchor with every earlier one while paginating, so two thirds fewer anchors make a long
+    document's layout markedly faster. The EPUB and the web page keep them all, for their
+    back-links to every use.
+    """
+    for link in list(root.iter("a")):
+        if link.get("class") == "glossref" and link.get("id") not in targets:
+            link.attrib.pop("id", None)
+    for use in [s for s in root.iter("span") if s.get("class") == "term-use" and s.get("id") not in targets]:
+        unwrap(use)
+
+
+def number_headings(root: Element, numbers: dict[str, str]) -> None:
+    """Put each section's number in front of its heading text, so bookmarks and the TOC agree."""
+    for heading in root.iter("h2", "h3", "h4", "h5", "h6"):
+        number = numbers.get(heading.get("id", ""))
+        if number:
+            span = etree.Element("span", {"class": "heading-number"})
+            span.text = number
+            span.tail = " " + (heading.text or "")
+            heading.text = None
+            heading.insert(0, span)
+
+
+def add_link_notes(root: Element) -> None:
+    """Follow each web link with a footnote giving its address, unless the address is its text."""
+    for link in [a for a in root.iter("a") if a.get("href", "").startswith(WEB_LINK) and a.get("class") is None]:
+        url = link.get("href", "")
+        if "".join(link.itertext()).strip() in {url, url.split("://", 1)[1]}:
+            continue
+        note = etree.Element("span", {"class": "footnote link-note"})
+        address = etree.SubElement(note, "a", {"class": "url", "href": url})
+        address.text = url
+        note.tail, link.tail = link.tail, None
+        link.addnext(note)
+
+
+def place_footnotes(root: Element, chapter: Chapter, targets: frozenset[str]) -> None:
+    """Put each footnote's text in place of its first call, for WeasyPrint's ``float: footnote``."""
+    calls: dict[str, Element] = {}
+    for link in root.iter("a"):
+        if link.get("class") == "noteref":
+            calls.setdefault(link.get("href", "")[1:], link)
+    for note in chapter.footnotes:
+        call = calls.get(note.id)
+        if call is None:
+            continue
+        span = _note_span(note.id, note.body, targets)
+        span.tail = call.tail
+        call.getparent().replace(call, span)
+
+
+def _note_span(note_id: str, body: Fragment, targets: frozenset[str]) -> Element:
+    """A footnote's body as the span WeasyPrint floats to the foot of the page."""
+    content = body.copy()
+    prune_term_anchors(content, targets)
+    content.tag = "span"
+    content.attrib.update({"class": "footnote", "id": note_id})
+    return content

@@ -1,0 +1,203 @@
+"""The pictures pass: every picture a document shows, checked once, wherever it appears.
+
+Chapters, footnotes, glossary definitions and key points may all show pictures. Each one is
+checked here, and only here: a real file inside the document folder (symlinks resolved), of
+an accepted type by name and by content, decodable and within the size limits. Its ``src``
+is rewritten to its path relative to the document folder (URL-encoded), the one name every
+output uses for it, so that writers never look at the sources again. A chapter in a
+subfolder may name ``../images/x.png``: the name becomes ``images/x.png``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from generator.errors import Problem
+from generator.model import Chapter, Document, Picture
+from generator.tree import WRITTEN_URL, Element, Fragment, position
+
+DOCUMENT_FILE = "document.yaml"
+GLOSSARY_FILE = "glossary.yaml"
+MAX_PICTURE_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # 40 megapixels (e.g. 8000 x 5000): far more than any page or screen shows
+
+
+@dataclass(frozen=True)
+class PictureType:
+    """An accepted kind of picture: its media type and the bytes its files start with."""
+
+    media_type: str
+    signatures: tuple[bytes, ...]
+
+
+# The one table of accepted pictures: formats every EPUB reader and WeasyPrint show.
+PICTURE_TYPES: dict[str, PictureType] = {
+    ".png": PictureType("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": PictureType("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": PictureType("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": PictureType("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": PictureType("image/webp", (b"RIFF",)),
+    ".svg": PictureType("image/svg+xml", (b"",)),  # text: checked by parsing it (_svg_refusal)
+}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a fragment is written: the file, the line to report when an element has none, the folder its names are relative to."""
+
+    path: Path
+    line: int
+    base: Path
+
+
+class PictureCheck:
+    """The state of the pass over one document: the root, what was found and what is wrong."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.resolved_root = root.resolve()
+        self.found: dict[str, Picture] = {}
+        self.problems: list[Problem] = []
+
+    def fragment(self, fragment: Fragment, place: Place) -> Fragment:
+        """The fragment with each picture's src rewritten to its name; refused ones reported."""
+        if not any(True for _ in fragment.iter("img")):
+            return fragment
+        root = fragment.copy()
+        for image in root.iter("img"):
+            self._image(image, place)
+        return Fragment(root)
+
+    def _image(self, image: Element, place: Place) -> None:
+        """Check one picture and point its src at its name inside the document folder."""
+        url = (image.get("src") or image.get(WRITTEN_URL) or "").strip()
+        line, column = position(image)
+        name, reason = self._name(url, place.base)
+        if reason:
+            self.problems.append(Problem(place.path, line or place.line, column or 1, reason))
+            return
+        picture = self.found.get(name) or Picture(name, PICTURE_TYPES[Path(name).suffix.lower()].media_type)
+        self.found[name] = picture
+        image.set("src", quote(name))
+
+    def _name(self, url: str, base: Path) -> tuple[str, str]:
+        """The picture's name relative to the document folder, or '' and why it is refused."""
+        parts = urlsplit(url)
+        if not url:
+            return "", "an image needs a source file"
+        if parts.scheme or parts.netloc:
+            return "", f"image '{url}' is not fetched: only files inside the document folder are used"
+        if url.startswith("/"):
+            return "", f"image '{url}' lies outside the document folder; give a path relative to the chapter"
+        written = unquote(parts.path)  # a '?v=2' or '#part' after the name changes nothing for a local file
+        if CONTROL.search(written):
+            return "", f"image '{url}' has a control character in its name"
+        path = (base / written).resolve()
+        if not path.is_relative_to(self.resolved_root):
+            return "", f"image '{url}' lies outside the document folder"
+        if not path.is_file():
+            return "", f"image '{url}' not found: missing file in the document folder"
+        reason = content_refusal(url, path)
+        return ("", reason) if reason else (path.relative_to(self.resolved_root).as_posix(), "")
+
+
+def check_pictures(document: Document) -> tuple[Document, list[Problem]]:
+    """Check every picture of the document and give each its one name; the document and the problems."""
+    check = PictureCheck(document.root)  # in reading order: document.yaml, the chapters, the glossary
+    meta_path = document.root / DOCUMENT_FILE
+    lines = document.meta.summary_line or tuple(1 for _ in document.meta.summary)
+    summary = tuple(check.fragment(point, Place(meta_path, line, document.root))
+                    for point, line in zip(document.meta.summary, lines, strict=True))
+    chapters = tuple(_chapter(check, chapter) for chapter in document.chapters)
+    glossary_path = document.root / GLOSSARY_FILE
+    glossary = tuple(
+        replace(e, definition=check.fragment(e.definition, Place(glossary_path, e.line, document.root)))
+        for e in document.glossary
+    )
+    checked = replace(document, chapters=chapters, glossary=glossary, meta=replace(document.meta, summary=summary),
+                      pictures=tuple(check.found.values()))
+    return checked, check.problems
+
+
+def _chapter(check: PictureCheck, chapter: Chapter) -> Chapter:
+    """A chapter with the pictures of its title, body and notes checked and named."""
+    place = Place(chapter.path, 1, chapter.path.parent)
+    return replace(
+        chapter,
+        title_markup=check.fragment(chapter.title_markup, place),
+        body=check.fragment(chapter.body, place),
+        footnotes=tuple(replace(note, body=check.fragment(note.body, place)) for note in chapter.footnotes),
+    )
+
+
+def content_refusal(url: str, path: Path) -> str:
+    """Why a file is refused as a picture (wrong kind, too large, damaged, scripted), or ''."""
+    kind = PICTURE_TYPES.get(path.suffix.lower())
+    if kind is None:
+        return f"image '{url}' is not a picture: use a PNG, JPEG, GIF, WebP or SVG file"
+    if path.stat().st_size > MAX_PICTURE_BYTES:
+        return f"image '{url}' is larger than 10 MB"
+    if path.suffix.lower() == ".svg":
+        return _svg_refusal(url, path)
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if not any(head.startswith(sig) for sig in kind.signatures):
+        return f"image '{url}' is not a {path.suffix.lower().lstrip('.').upper()} file"
+    return _raster_refusal(url, path)
+
+
+def _raster_refusal(url: str, path: Path) -> str:
+    """Why a raster picture is refused: too many pixels, or it does not decode completely."""
+    from PIL import Image as Raster  # Pillow comes with WeasyPrint; imported only when a document has pictures
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Raster.DecompressionBombWarning)  # our own limit speaks instead
+            with Raster.open(path) as picture:
+                width, height = picture.size
+                if width * height > MAX_PIXELS:
+                    return (f"image '{url}' is {width} x {height} pixels; pictures are limited to "
+                            f"{MAX_PIXELS // 1_000_000} megapixels: scale it down")
+                picture.load()
+    except (OSError, SyntaxError, ValueError, Raster.DecompressionBombError):
+        return f"image '{url}' is damaged and cannot be read"
+    return ""
+
+
+def _svg_refusal(url: str, path: Path) -> str:
+    """Why an SVG is refused: not SVG, scripted, or pointing at other files (which the EPUB would carry as is)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError:
+        return f"image '{url}' is not a well-formed SVG file"
+    if root.tag != f"{SVG_NS}svg":
+        return f"image '{url}' is not an SVG file"
+    for element in _elements(root):
+        if element.tag in {f"{SVG_NS}script", f"{SVG_NS}foreignObject"} or any(n.lower().startswith("on") for n in element.attrib):
+            return f"image '{url}' holds a script; pictures must not run code"
+        refs = [v for n, v in element.attrib.items() if n.endswith("href")]
+        text = " ".join(element.attrib.values()) + (element.text or "")
+        refs += re.findall(r"url\(\s*['\"]?([^'\")]*)", text)
+        if any(not ref.strip().startswith("#") for ref in refs) or (element.tag == f"{SVG_NS}style" and "@import" in text):
+            return f"image '{url}' refers to other files; an SVG picture must be self-contained"
+    return ""
+
+
+def _elements(root: Element) -> Iterator[Element]:
+    """The elements of an SVG (comments and processing instructions left out)."""
+    return (element for element in root.iter() if isinstance(element.tag, str))
+
+
+def read_picture(document: Document, picture: Picture) -> bytes:
+    """The bytes of a picture the pass accepted (writers read pictures only through this)."""
+    return (document.root.resolve() / picture.name).read_bytes()
