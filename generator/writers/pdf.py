@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.cache import preload_hyphenation
+from generator.engine import hanging_trailing_spaces, layout_tuning
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.writers import WriteContext, build_time, source_date_epoch
-from generator.writers.pdf_engine import hanging_trailing_spaces, layout_tuning
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 

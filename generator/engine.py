@@ -1,0 +1,197 @@
+"""Every reach-in into a library's internals, each checked against the release it was written for.
+
+WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
+PDF writer's speed tuning and line-breaking fix. So each reach-in is a :class:`Patch` that
+names the release series it was written for (the one pinned in requirements.lock, the range
+in pyproject.toml). On another release it is skipped, with one warning line on stderr per
+process, and the build goes on without it. A patch lasts only as long as the layout it wraps
+and leaves every attribute it replaced as it found it. tests/test_engine.py covers each one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One reach-in: the library it touches, the release series it was written for, and what
+    the build does without it."""
+
+    name: str  # "line-breaking fix", as the warning names it
+    library: str  # "WeasyPrint", as the project spells itself
+    distribution: str  # "weasyprint", as importlib.metadata knows it
+    series: str  # "70": any 70.x release
+    without: str  # what happens on another release: "the fix is skipped"
+
+    def warning(self, installed: str | None) -> str:
+        """The one line printed when the installed release is not of the patch's series."""
+        release = f"{self.library} {installed}" if installed else f"{self.library} (no version found)"
+        return (f"warning: {release} is not {self.series}.x, for which generator/engine.py's "
+                f"{self.name} was written; {self.without}")
+
+
+LINE_BREAKING = Patch("line-breaking fix", "WeasyPrint", "weasyprint", "70", "the fix is skipped")
+PAGE_REFERENCES = Patch("page-reference cache", "pydyf", "pydyf", "0.13",
+                        "the cache is skipped (long PDFs are slower)")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES)
+
+_warned: set[str] = set()  # the patches already reported as skipped in this process
+
+
+@functools.cache
+def installed_version(distribution: str) -> str | None:
+    """The installed release of a distribution, None when it has no metadata (asked once)."""
+    from importlib import metadata  # imported here: a few milliseconds only the patches need
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def applies(patch: Patch) -> bool:
+    """Whether the installed library is of the patch's series; if not, say so once per process."""
+    installed = installed_version(patch.distribution)
+    if installed is not None and (installed == patch.series or installed.startswith(patch.series + ".")):
+        return True
+    if patch.name not in _warned:
+        _warned.add(patch.name)
+        print(patch.warning(installed), file=sys.stderr, flush=True)
+    return False
+
+
+# Speed: pydyf's page references and Python's garbage collector, during one layout
+
+# Python's cyclic collector during layout. Layout keeps every page's boxes alive, so the
+# default collector (a collection every 700 new objects) keeps scanning a large, growing heap
+# for little garbage. Everything alive before layout (modules, the document, the HTML tree)
+# is frozen out of the scans, and the youngest generation is collected ten times less often:
+# about 17 % faster on a 37-page document and 8 % on a 350-page one, for 5 % more peak memory
+# (measured with bench/; see README, Performance). This is Python's public gc API, so it needs
+# no version check.
+LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def layout_tuning() -> Iterator[None]:
+    """WeasyPrint with pydyf's page references cached and a calmer garbage collector.
+
+    tests/test_engine.py checks that the PDF's bytes are the same with and without this.
+    """
+    with cached_page_references(), calm_collector():
+        yield
+
+
+@contextlib.contextmanager
+def calm_collector() -> Iterator[None]:
+    """The collector tuned as LAYOUT_GC_THRESHOLD says, and put back as it was afterwards."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*LAYOUT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()  # a long-lived process (watch) collects it all again afterwards
+
+
+@contextlib.contextmanager
+def cached_page_references() -> Iterator[None]:
+    """``pydyf.PDF.page_references`` constant-time for the length of a block (pydyf 0.13).
+
+    pydyf rebuilds the tuple of every page's reference each time the property is read, and
+    WeasyPrint reads it for every element of the PDF/UA structure tree and every link:
+    quadratic in the page count, 15 % of a 350-page build. Pages are only ever appended to
+    ``Kids``, so the tuple is rebuilt when its length changes and is otherwise the same value.
+    pydyf's own property is put back afterwards.
+    """
+    if not applies(PAGE_REFERENCES):
+        yield
+        return
+    import pydyf
+
+    original = pydyf.PDF.__dict__["page_references"]
+    pydyf.PDF.page_references = property(_page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    """pydyf's page references, kept on the PDF object until its page count changes."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] is not kids or cached[1] != len(kids):
+        cached = (kids, len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[2]
+
+
+# Correctness: WeasyPrint 70's line breaking before a trailing space
+
+
+@contextlib.contextmanager
+def hanging_trailing_spaces() -> Iterator[None]:
+    """Lay out lines with WeasyPrint's text splitter fixed for text that ends in a space.
+
+    On another WeasyPrint than 70.x the splitter is left alone: the bug may be gone, and the
+    fix calls WeasyPrint's private line-breaking functions.
+    """
+    if not applies(LINE_BREAKING):
+        yield
+        return
+    from weasyprint.layout import inline
+
+    original = inline.split_first_line
+    inline.split_first_line = fitting_with_hanging_spaces(original)
+    try:
+        yield
+    finally:
+        inline.split_first_line = original
+
+
+def fitting_with_hanging_spaces(split_first_line: Callable[..., Any]) -> Callable[..., Any]:
+    """``split_first_line`` that lets trailing spaces hang, as CSS Text 3 says they do.
+
+    WeasyPrint 70 decides whether a text fits on the rest of a line by its width *with* its
+    trailing space. A text run ending in a space (before an inline element such as ``<em>``
+    or a link, or before the end of a block) that fits only without that space is then
+    split after its first word, leaving that word alone on a line: "margin" /
+    "raises quarter ... which." instead of one line. Here such a run is kept whole; the
+    caller already lets the space hang past the line's end.
+    """
+    from math import inf
+
+    from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
+
+    def split(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
+              is_line_start: bool = True, minimum: bool = False) -> Any:
+        collapsing = style["white_space"] in ("normal", "pre-line")
+        short = max_width is not None and max_width != inf and style["font_size"] \
+            and len(text) <= max_width / style["font_size"] * 4  # fewer characters than the line could hold
+        if collapsing and short and text.endswith(" ") and text.strip(" ") and "\n" not in text:
+            layout = create_layout(text, style, context, max_width, justification_spacing)
+            line, resume_index = layout.get_first_line()
+            if resume_index is None:
+                width, _ = line_size(line, style)
+                if width <= max_width or _fits(text.rstrip(" "), style, context, max_width, justification_spacing):
+                    return first_line_metrics(line, text, layout, None, True, style)
+            layout.deactivate()
+        return split_first_line(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+
+    def _fits(text: str, style: Any, context: Any, max_width: float, justification_spacing: float) -> bool:
+        layout = create_layout(text, style, context, max_width, justification_spacing)
+        line, resume_index = layout.get_first_line()
+        width, _ = line_size(line, style)
+        layout.deactivate()
+        return resume_index is None and width <= max_width
+
+    return split
