@@ -1,7 +1,8 @@
 """Every reach-in into a library's internals, each checked against the release it was written for.
 
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
-PDF writer's speed tuning and line-breaking fix. So each reach-in is a :class:`Patch` that
+PDF writer's speed tuning and line-breaking fix, and the parsed hyphenation patterns handed to
+pyphen from our cache. So each reach-in is a :class:`Patch` that
 names the release series it was written for (the one pinned in requirements.lock, the range
 in pyproject.toml). On another release it is skipped, with one warning line on stderr per
 process, and the build goes on without it. A patch lasts only as long as the layout it wraps
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator import cache
 
 @dataclass(frozen=True)
 class Patch:
@@ -40,7 +42,8 @@ class Patch:
 LINE_BREAKING = Patch("line-breaking fix", "WeasyPrint", "weasyprint", "70", "the fix is skipped")
 PAGE_REFERENCES = Patch("page-reference cache", "pydyf", "pydyf", "0.13",
                         "the cache is skipped (long PDFs are slower)")
-PATCHES = (LINE_BREAKING, PAGE_REFERENCES)
+HYPHENATION = Patch("hyphenation cache", "pyphen", "pyphen", "0.18", "pyphen parses the patterns itself")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, HYPHENATION)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -133,6 +136,40 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
         cached = (kids, len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
         pdf.__dict__["_page_references"] = cached
     return cached[2]
+
+
+# Start-up: pyphen's parsed hyphenation patterns, from the cache
+
+
+def preload_hyphenation(language: str) -> None:
+    """Hand pyphen the parsed hyphenation patterns of a language from our on-disk cache.
+
+    WeasyPrint asks pyphen for a dictionary the first time it hyphenates; pyphen parses the
+    ``.dic`` file in Python, 0.05 s for English, in every build. The patterns are kept by
+    generator/cache.py and put here into pyphen's own per-file cache (``hdcache``), as a
+    dictionary object built without parsing. That object is what pyphen itself would keep
+    there for the rest of the process, so, unlike the patches around a layout, it stays.
+    """
+    if not applies(HYPHENATION):
+        return
+    import pyphen
+
+    fallback = pyphen.language_fallback(language)
+    path = pyphen.LANGUAGES[fallback] if fallback else None
+    if path is None or path in pyphen.hdcache:
+        return
+    entry = cache.hyphenation_entry(path, pyphen.__version__)
+    if entry is None:
+        return
+    patterns = cache.read_patterns(entry)
+    if patterns is None:
+        parsed = pyphen.HyphDict(path)
+        pyphen.hdcache[path] = parsed
+        cache.write_patterns(entry, parsed.patterns)
+        return
+    dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)  # what HyphDict(path) sets, without the parsing
+    dictionary.patterns, dictionary.cache, dictionary.maxlen = patterns, {}, max(map(len, patterns))
+    pyphen.hdcache[path] = dictionary
 
 
 # Correctness: WeasyPrint 70's line breaking before a trailing space

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from generator import engine
 from tests.conftest import FIXTURES, ROOT, run_generator
+from tests.helpers import hyphenation_points
 
 PRINT_FIXTURE = "print-features"
 
@@ -190,3 +191,57 @@ def test_line_breaking_fix_is_skipped_on_another_weasyprint(monkeypatch: pytest.
     with engine.hanging_trailing_spaces():
         assert inline.split_first_line is original
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# pyphen's parsed patterns, from the cache (preload_hyphenation)
+
+
+def test_cached_patterns_hyphenate_like_the_dictionary(fresh_pyphen: Path) -> None:
+    """Patterns read back from the cache hyphenate every word where the parsed dictionary does."""
+    import pyphen
+
+    parsed = hyphenation_points("en")
+    assert any(parsed)
+    pyphen.hdcache.clear()
+    engine.preload_hyphenation("en")  # parses and writes the cache
+    (entry,) = (fresh_pyphen / "briefing-generator" / "hyphenation").iterdir()
+    (from_file,) = pyphen.hdcache.values()
+    pyphen.hdcache.clear()
+    engine.preload_hyphenation("en")  # reads it back
+    (from_cache,) = pyphen.hdcache.values()
+    assert from_cache is not from_file and from_cache.patterns == from_file.patterns
+    assert hyphenation_points("en") == parsed
+    assert entry.stat().st_size > 10_000
+
+
+def test_damaged_cache_entry_is_parsed_afresh(fresh_pyphen: Path) -> None:
+    """A truncated cache file is ignored and replaced; hyphenation is unchanged."""
+    import pyphen
+
+    parsed = hyphenation_points("en")
+    pyphen.hdcache.clear()
+    engine.preload_hyphenation("en")
+    (entry,) = (fresh_pyphen / "briefing-generator" / "hyphenation").iterdir()
+    entry.write_bytes(entry.read_bytes()[:100])
+    pyphen.hdcache.clear()
+    engine.preload_hyphenation("en")
+    assert hyphenation_points("en") == parsed
+    assert entry.stat().st_size > 10_000
+
+
+def test_hyphenation_cache_is_skipped_on_another_pyphen(fresh_pyphen: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """pyphen 0.19.0: nothing is put into pyphen or the cache folder, one warning line says so, and
+    pyphen still hyphenates as before."""
+    import pyphen
+
+    parsed = hyphenation_points("en")
+    pyphen.hdcache.clear()
+    fake_release(monkeypatch, {"pyphen": "0.19.0"})
+    engine.preload_hyphenation("en")
+    engine.preload_hyphenation("en")
+    assert pyphen.hdcache == {} and not (fresh_pyphen / "briefing-generator" / "hyphenation").exists()
+    assert capsys.readouterr().err == (
+        "warning: pyphen 0.19.0 is not 0.18.x, for which generator/engine.py's hyphenation cache was written; "
+        "pyphen parses the patterns itself\n")
+    assert hyphenation_points("en") == parsed

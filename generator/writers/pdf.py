@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.cache import preload_hyphenation
-from generator.engine import hanging_trailing_spaces, layout_tuning
+from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.writers import WriteContext, build_time, source_date_epoch
