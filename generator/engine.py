@@ -1,8 +1,8 @@
 """Every reach-in into a library's internals, each checked against the release it was written for.
 
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
-PDF writer's speed tuning and line-breaking fix, and the parsed hyphenation patterns handed to
-pyphen from our cache. So each reach-in is a :class:`Patch` that
+PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
+and the parsed hyphenation patterns handed to pyphen from our cache. So each reach-in is a :class:`Patch` that
 names the release series it was written for (the one pinned in requirements.lock, the range
 in pyproject.toml). On another release it is skipped, with one warning line on stderr per
 process, and the build goes on without it. A patch lasts only as long as the layout it wraps
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ class Patch:
 LINE_BREAKING = Patch("line-breaking fix", "WeasyPrint", "weasyprint", "70", "the fix is skipped")
 PAGE_REFERENCES = Patch("page-reference cache", "pydyf", "pydyf", "0.13",
                         "the cache is skipped (long PDFs are slower)")
+PAGE_PROGRESS = Patch("page progress", "WeasyPrint", "weasyprint", "70", "pages are not counted")
 HYPHENATION = Patch("hyphenation cache", "pyphen", "pyphen", "0.18", "pyphen parses the patterns itself")
-PATCHES = (LINE_BREAKING, PAGE_REFERENCES, HYPHENATION)
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -232,3 +234,48 @@ def fitting_with_hanging_spaces(split_first_line: Callable[..., Any]) -> Callabl
         return resume_index is None and width <= max_width
 
     return split
+
+
+# Progress: the page WeasyPrint is laying out, read from its log
+
+PROGRESS_LOGGER = "weasyprint.progress"
+PAGE_MESSAGE = "Step 5 - Creating layout - Page %d"
+
+
+@contextlib.contextmanager
+def following_pages(on_page: Callable[[int], None]) -> Iterator[None]:
+    """Call ``on_page(n)`` each time WeasyPrint starts laying out page n, for the length of a block.
+
+    WeasyPrint 70 logs PAGE_MESSAGE at INFO on its PROGRESS_LOGGER; neither the logger nor the
+    message is a promise, so on another release pages are not counted. During the block the
+    logger's INFO records are ours alone, not the root logger's; its level, propagation and
+    handlers are put back afterwards.
+    """
+    if not applies(PAGE_PROGRESS):
+        yield
+        return
+    handler = _PageHandler(on_page)
+    logger = logging.getLogger(PROGRESS_LOGGER)
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+class _PageHandler(logging.Handler):
+    """Turns WeasyPrint's 'Creating layout - Page N' log records into calls of on_page(N)."""
+
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count a page when WeasyPrint starts laying one out; ignore its other records."""
+        if record.msg == PAGE_MESSAGE and record.args:
+            self.on_page(int(record.args[0]))  # type: ignore[index]

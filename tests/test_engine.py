@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import logging
 import subprocess
 import sys
 from collections.abc import Callable
@@ -245,3 +246,51 @@ def test_hyphenation_cache_is_skipped_on_another_pyphen(fresh_pyphen: Path, monk
         "warning: pyphen 0.19.0 is not 0.18.x, for which generator/engine.py's hyphenation cache was written; "
         "pyphen parses the patterns itself\n")
     assert hyphenation_points("en") == parsed
+
+
+# WeasyPrint's page progress, read from its log (following_pages)
+
+
+def test_pages_are_followed_and_the_logger_is_restored() -> None:
+    """Each 'Creating layout - Page N' record calls back with N, other records do not; the logger is then as it was."""
+    logger = logging.getLogger(engine.PROGRESS_LOGGER)
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    pages: list[int] = []
+    with engine.following_pages(pages.append):
+        for number in (1, 2, 3):
+            logger.info(engine.PAGE_MESSAGE, number)
+        logger.info("Step 6 - Creating PDF")
+    assert pages == [1, 2, 3]
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before
+
+
+def test_page_progress_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """WeasyPrint 71.0: no handler is attached and no page is counted, and one warning line says so."""
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    logger = logging.getLogger(engine.PROGRESS_LOGGER)
+    handlers = list(logger.handlers)
+    pages: list[int] = []
+    with engine.following_pages(pages.append):
+        assert logger.handlers == handlers
+        logger.info(engine.PAGE_MESSAGE, 1)
+    assert pages == []
+    assert capsys.readouterr().err == (
+        "warning: WeasyPrint 71.0 is not 70.x, for which generator/engine.py's page progress was written; "
+        "pages are not counted\n")
+
+
+def test_only_the_pdf_stage_follows_pages(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """With another WeasyPrint, a shown EPUB stage prints no warning about WeasyPrint; the PDF stage prints one."""
+    from generator.progress import make_progress
+
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    stream = io.StringIO()
+    progress = make_progress("on", stream, environ={})
+    with progress.stage("render epub", "doc"):
+        pass
+    assert capsys.readouterr().err == ""
+    with progress.stage("render pdf", "doc"):
+        pass
+    assert capsys.readouterr().err.startswith("warning: WeasyPrint 71.0 is not 70.x")
+    assert stream.getvalue().count("progress: render ") == 2
