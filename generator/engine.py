@@ -2,10 +2,12 @@
 
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
 PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
-and the parsed hyphenation patterns handed to pyphen from our cache. So each reach-in is a :class:`Patch` that
+the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
+ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch` that
 names the release series it was written for (the one pinned in requirements.lock, the range
 in pyproject.toml). On another release it is skipped, with one warning line on stderr per
-process, and the build goes on without it. A patch lasts only as long as the layout it wraps
+process, and the build goes on without it (the EPUB's ``xml:lang``, a correctness fix, is then
+added another way). A patch lasts only as long as the layout it wraps
 and leaves every attribute it replaced as it found it. tests/test_engine.py covers each one.
 """
 
@@ -14,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import logging
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +49,9 @@ PAGE_REFERENCES = Patch("page-reference cache", "pydyf", "pydyf", "0.13",
                         "the cache is skipped (long PDFs are slower)")
 PAGE_PROGRESS = Patch("page progress", "WeasyPrint", "weasyprint", "70", "pages are not counted")
 HYPHENATION = Patch("hyphenation cache", "pyphen", "pyphen", "0.18", "pyphen parses the patterns itself")
-PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION)
+PACKAGE_LANGUAGE = Patch("package-language override", "ebooklib", "ebooklib", "0.20",
+                         "xml:lang is added by rewriting the finished package document instead")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -279,3 +285,73 @@ class _PageHandler(logging.Handler):
         """Count a page when WeasyPrint starts laying one out; ignore its other records."""
         if record.msg == PAGE_MESSAGE and record.args:
             self.on_page(int(record.args[0]))  # type: ignore[index]
+
+
+# The EPUB: the publication's language on ebooklib's package element
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CONTAINER = "META-INF/container.xml"
+CONTAINER_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container"}
+
+
+class PackageWriter:
+    """ebooklib's EPUB writer, with the publication's language declared on ``<package>`` too.
+
+    ebooklib writes ``dc:language`` but no ``xml:lang`` on the package element, which EPUB
+    reading systems use as the package document's own language. With ebooklib 0.20 the
+    attribute is set just before ebooklib serialises the element, by giving this one writer
+    its own ``_write_opf_file`` (a private method; ebooklib's class is left as it is). On
+    another release the finished zip's package document is rewritten instead, with zipfile and
+    lxml only: one more parse, the same bytes (tests/test_engine.py compares them).
+    """
+
+    def __init__(self, target: io.BytesIO, book: Any, language: str, options: dict[str, Any]) -> None:
+        from ebooklib import epub
+
+        self.target = target
+        self.language = language
+        self.writer = epub.EpubWriter(target, book, options)
+        self.in_place = applies(PACKAGE_LANGUAGE)
+        if self.in_place:  # an attribute of this object only, gone with it
+            self.writer._write_opf_file = functools.partial(_write_opf_with_language, self.writer, language)
+
+    def process(self) -> None:
+        """ebooklib's preparation of the book's navigation items."""
+        self.writer.process()
+
+    def write(self) -> None:
+        """Write the EPUB's zip into the target; an error propagates."""
+        self.writer.write()
+        if not self.in_place:
+            data = with_package_language(self.target.getvalue(), self.language)
+            self.target.seek(0)
+            self.target.truncate()
+            self.target.write(data)
+
+
+def _write_opf_with_language(writer: Any, language: str, root: Any) -> None:
+    """ebooklib 0.20's ``_write_opf_file``, with ``xml:lang`` set on the package element first."""
+    root.set(XML_LANG, language)
+    type(writer)._write_opf_file(writer, root)
+
+
+def with_package_language(epub: bytes, language: str) -> bytes:
+    """An EPUB's zip with ``xml:lang`` on its package document's root, every entry kept in order.
+
+    The package document is found through ``META-INF/container.xml`` and serialised as ebooklib
+    0.20 serialises it (pretty-printed UTF-8 with an XML declaration).
+    """
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(epub))
+    path = etree.fromstring(source.read(CONTAINER)).find("c:rootfiles/c:rootfile", CONTAINER_NS).get("full-path")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == path:
+                root = etree.fromstring(content)
+                root.set(XML_LANG, language)
+                content = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
+            target.writestr(info, content)
+    return out.getvalue()

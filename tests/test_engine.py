@@ -9,10 +9,14 @@ import io
 import logging
 import subprocess
 import sys
+import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from lxml import etree
 from pypdf import PdfReader
 
 from generator import engine
@@ -20,6 +24,9 @@ from tests.conftest import FIXTURES, ROOT, run_generator
 from tests.helpers import hyphenation_points
 
 PRINT_FIXTURE = "print-features"
+SMALL_FIXTURE = "epub-minimal"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21"}
 
 
 @pytest.fixture(autouse=True)
@@ -294,3 +301,119 @@ def test_only_the_pdf_stage_follows_pages(monkeypatch: pytest.MonkeyPatch, capsy
         pass
     assert capsys.readouterr().err.startswith("warning: WeasyPrint 71.0 is not 70.x")
     assert stream.getvalue().count("progress: render ") == 2
+
+
+# ebooklib's package element (PackageWriter)
+
+
+def render(slug: str, formats: list[str], out: Path, progress: Any = None) -> dict[str, bytes]:
+    """One fixture document rendered in this process, in memory: {suffix: bytes}."""
+    from generator.build import check, render_document
+    from generator.writers import BuildOptions
+
+    (document,) = check(FIXTURES, [slug])
+    outputs = render_document(document, formats, out, BuildOptions(), progress)
+    return {output.path.suffix: output.data for output in outputs}
+
+
+def package_language(epub: bytes) -> str | None:
+    """The xml:lang of the EPUB's package element (content.opf)."""
+    with zipfile.ZipFile(io.BytesIO(epub)) as book:
+        return etree.fromstring(book.read("EPUB/content.opf")).get(XML_LANG)
+
+
+def test_package_element_declares_the_language_and_ebooklib_is_untouched(tmp_path: Path) -> None:
+    """ebooklib 0.20: <package> gets xml:lang through this writer's own _write_opf_file; ebooklib's class keeps its method."""
+    from ebooklib import epub
+
+    original = epub.EpubWriter.__dict__["_write_opf_file"]
+    assert package_language(render(SMALL_FIXTURE, ["epub"], tmp_path)[".epub"]) == "de"
+    assert epub.EpubWriter.__dict__["_write_opf_file"] is original
+
+
+def test_another_ebooklib_gets_the_language_by_rewriting_and_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """ebooklib 0.21: the package document is rewritten in the zip instead, giving the very same EPUB; one warning line."""
+    pinned = render(SMALL_FIXTURE, ["epub"], tmp_path)[".epub"]
+    fake_release(monkeypatch, {"ebooklib": "0.21"})
+    rewritten = [render(SMALL_FIXTURE, ["epub"], tmp_path)[".epub"] for _ in range(2)]
+    assert rewritten == [pinned, pinned]
+    assert capsys.readouterr().err == (
+        "warning: ebooklib 0.21 is not 0.20.x, for which generator/engine.py's package-language override was written; "
+        "xml:lang is added by rewriting the finished package document instead\n")
+
+
+# Whole builds: every patch applies on the pinned releases, is undone afterwards, and is skipped on others
+
+
+def patched_attributes() -> dict[str, object]:
+    """Everything a patch replaces during a build, as it is now (functions compare by identity)."""
+    import pydyf
+    from ebooklib import epub
+    from weasyprint.layout import inline
+
+    logger = logging.getLogger(engine.PROGRESS_LOGGER)
+    return {
+        "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
+        "weasyprint.layout.inline.split_first_line": inline.split_first_line,
+        "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
+        "gc thresholds and frozen objects": (gc.get_threshold(), gc.get_freeze_count()),
+        "weasyprint.progress logger": (logger.level, logger.propagate, tuple(logger.handlers)),
+    }
+
+
+def counting(calls: Counter[str], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """function, counting its calls under name."""
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return function(*args, **kwargs)
+    return counted
+
+
+def test_a_build_applies_every_patch_and_leaves_every_attribute_as_it_was(
+        fixture_pdf: Path, fresh_pyphen: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """On the pinned releases a PDF and EPUB build uses every patch, gives the command's bytes, prints no warning,
+    and afterwards every replaced attribute is the original object again."""
+    import pyphen
+
+    calls: Counter[str] = Counter()
+    fitting = engine.fitting_with_hanging_spaces
+    monkeypatch.setattr(engine, "_page_references", counting(calls, "page references", engine._page_references))
+    monkeypatch.setattr(engine, "fitting_with_hanging_spaces",
+                        lambda split: counting(calls, "split_first_line", fitting(split)))
+    monkeypatch.setattr(engine, "_write_opf_with_language", counting(calls, "_write_opf_file", engine._write_opf_with_language))
+    from generator.progress import make_progress
+
+    stream = io.StringIO()
+    before = patched_attributes()
+    outputs = render(PRINT_FIXTURE, ["pdf", "epub"], fresh_pyphen, make_progress("on", stream, environ={}))
+    assert patched_attributes() == before
+    assert set(calls) == {"page references", "split_first_line", "_write_opf_file"}
+    assert " pages (" in stream.getvalue() and pyphen.hdcache  # pages followed, patterns handed to pyphen
+    assert outputs[".pdf"] == fixture_pdf.read_bytes() and package_language(outputs[".epub"]) == "en"
+    assert capsys.readouterr().err == ""
+
+
+def test_speed_patches_skipped_change_no_byte_of_the_pdf(fixture_pdf: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Another pydyf and pyphen: the page-reference cache and the hyphenation cache are skipped, the PDF is the same."""
+    fake_release(monkeypatch, {"pydyf": "0.14.0", "pyphen": "0.19.0"})
+    assert render(PRINT_FIXTURE, ["pdf"], tmp_path)[".pdf"] == fixture_pdf.read_bytes()
+    assert [line.split(" is not ")[0] for line in capsys.readouterr().err.splitlines()] == [
+        "warning: pyphen 0.19.0", "warning: pydyf 0.14.0"]
+
+
+def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every library at another release, two builds: one warning line per patch in all, and a readable PDF and EPUB each time."""
+    from generator.progress import make_progress
+
+    fake_release(monkeypatch, OTHER_RELEASES)
+    before = patched_attributes()
+    for _ in range(2):
+        outputs = render(SMALL_FIXTURE, ["pdf", "epub"], tmp_path, make_progress("on", io.StringIO(), environ={}))
+        assert "Kurzbericht" in "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(outputs[".pdf"])).pages)
+        assert package_language(outputs[".epub"]) == "de"
+    assert patched_attributes() == before
+    lines = capsys.readouterr().err.splitlines()
+    assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution]) for patch in engine.PATCHES)

@@ -20,6 +20,7 @@ from ebooklib import epub
 from lxml import etree
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
+from generator.engine import PackageWriter
 from generator.errors import Problem, SourceError
 from generator.model import Chapter, Document, Heading
 from generator.writers import WriteContext, build_time
@@ -50,19 +51,6 @@ class RawXhtml(epub.EpubHtml):
     def get_content(self, default: bytes | None = None) -> bytes:
         """The rendered XHTML, unchanged."""
         return self.content
-
-
-class PackageWriter(epub.EpubWriter):
-    """ebooklib's writer, with the publication's language declared on the package element too."""
-
-    def __init__(self, target: io.BytesIO, book: epub.EpubBook, language: str, options: dict[str, Any]) -> None:
-        super().__init__(target, book, options)
-        self.language = language
-
-    def _write_opf_file(self, root: etree._Element) -> None:
-        """Add ``xml:lang`` to ``<package>`` (ebooklib only writes dc:language), then write."""
-        root.set(XML_LANG, self.language)
-        super()._write_opf_file(root)
 
 
 @dataclass(frozen=True)
