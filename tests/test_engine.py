@@ -70,6 +70,30 @@ def test_another_release_skips_the_patch_with_one_warning_line(monkeypatch: pyte
         "the fix is skipped\n")
 
 
+def test_pins_and_ranges_are_the_series_the_patches_were_written_for() -> None:
+    """requirements.lock pins a release of each patch's series, and pyproject.toml's range admits it but not the
+    series before or after."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8").split()
+    pins = {name.lower(): release for name, release in (line.split("==") for line in lock)}
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    ranges = {Requirement(line).name.lower(): Requirement(line).specifier for line in dependencies}
+    for patch in engine.PATCHES:
+        pinned, admitted = pins[patch.distribution], ranges[patch.distribution]
+        assert pinned == patch.series or pinned.startswith(patch.series + "."), patch.name
+        assert admitted.contains(pinned), patch.name
+        assert not any(admitted.contains(_series_beside(patch.series, step)) for step in (-1, 1)), (patch.name, admitted)
+
+
+def _series_beside(series: str, step: int) -> str:
+    """The series before (-1) or after (+1): 70 -> 71, 0.13 -> 0.12."""
+    *major, minor = series.split(".")
+    return ".".join([*major, str(int(minor) + step)])
+
+
 def test_a_release_of_the_series_applies_and_a_lookalike_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
     """70.2 is of the 70 series; 700.0 is not; a library without metadata is not either."""
     for release, applies in (("70.2", True), ("70", True), ("700.0", False), (None, False)):
