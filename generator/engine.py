@@ -3,12 +3,14 @@
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
 PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
 the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
-ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch` that
-names the release series it was written for (the one pinned in requirements.lock, the range
-in pyproject.toml). On another release it is skipped, with one warning line on stderr per
-process, and the build goes on without it (the EPUB's ``xml:lang``, a correctness fix, is then
-added another way). A patch lasts only as long as the layout it wraps
-and leaves every attribute it replaced as it found it. tests/test_engine.py covers each one.
+ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch`
+that names the release series it was written for (the one pinned in requirements.lock, the
+range in pyproject.toml). On another release it is skipped, with one warning line on stderr
+per process, and the build goes on without it; the EPUB's ``xml:lang``, a correctness fix, is
+then added another way. A patch around a layout lasts only as long as that layout and leaves
+every attribute it replaced as it found it; the EPUB's patch belongs to one writer object; the
+hyphenation patterns stay in pyphen, which would keep them anyway. tests/test_engine.py covers
+each one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import cache
+
 
 @dataclass(frozen=True)
 class Patch:
@@ -297,8 +300,8 @@ CONTAINER_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container"}
 class PackageWriter:
     """ebooklib's EPUB writer, with the publication's language declared on ``<package>`` too.
 
-    ebooklib writes ``dc:language`` but no ``xml:lang`` on the package element, which EPUB
-    reading systems use as the package document's own language. With ebooklib 0.20 the
+    ebooklib writes ``dc:language`` but no ``xml:lang`` on the package element, which gives
+    the language of the package document's own text (title, description). With ebooklib 0.20 the
     attribute is set just before ebooklib serialises the element, by giving this one writer
     its own ``_write_opf_file`` (a private method; ebooklib's class is left as it is). On
     another release the finished zip's package document is rewritten instead, with zipfile and
