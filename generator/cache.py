@@ -2,7 +2,8 @@
 
 Two things are cached: compiled Jinja templates and parsed hyphenation patterns. Both only
 save time at the start of a build (0.02 s and 0.05 s); no output depends on them, a damaged
-or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off.
+or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to
+pyphen reaches into its internals, so that part is in generator/engine.py.
 """
 
 from __future__ import annotations
@@ -52,32 +53,33 @@ def template_cache() -> jinja2.BytecodeCache | None:
     return QuietBytecodeCache(str(folder)) if folder else None
 
 
-def preload_hyphenation(language: str) -> None:
-    """Hand pyphen the hyphenation patterns of a language from the cache.
+def hyphenation_entry(dictionary: Path, version: str) -> Path | None:
+    """The cache file of a hyphenation dictionary's parsed patterns; None when caching is off.
 
-    WeasyPrint asks pyphen for a dictionary the first time it hyphenates; pyphen parses the
-    ``.dic`` file in Python, 0.05 s for English, in every build. The parsed patterns are kept
-    as a marshal file (plain strings and integers, so loading it runs no code) keyed by pyphen's
-    version, the dictionary file and Python's version, and put into pyphen's own per-file cache.
+    Keyed by pyphen's version, the dictionary file and Python's version, so that a changed
+    dictionary or an upgrade is parsed afresh.
     """
-    import pyphen
-
-    fallback = pyphen.language_fallback(language)
-    path = pyphen.LANGUAGES[fallback] if fallback else None
     folder = cache_folder("hyphenation")
-    if path is None or folder is None or path in pyphen.hdcache:
-        return
-    entry = folder / f"{path.stem}-{_hyphenation_key(path, pyphen.__version__)}.marshal"
-    patterns = _read_patterns(entry)
-    if patterns is None:
-        parsed = pyphen.HyphDict(path)
-        pyphen.hdcache[path] = parsed
-        if _plain(parsed.patterns):  # dictionaries with non-standard hyphenation are not cached
-            _write_quietly(entry, marshal.dumps(parsed.patterns))
-        return
-    dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
-    dictionary.patterns, dictionary.cache, dictionary.maxlen = patterns, {}, max(map(len, patterns))
-    pyphen.hdcache[path] = dictionary
+    return folder / f"{dictionary.stem}-{_hyphenation_key(dictionary, version)}.marshal" if folder else None
+
+
+def read_patterns(entry: Path) -> dict[str, tuple[int, tuple[int, ...]]] | None:
+    """The cached patterns, or None when there are none or they are damaged.
+
+    marshal holds only plain strings and integers here, so loading an entry runs no code.
+    """
+    try:
+        patterns: Any = marshal.loads(entry.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return patterns if isinstance(patterns, dict) and patterns and _plain(patterns) else None
+
+
+def write_patterns(entry: Path, patterns: dict[Any, Any]) -> None:
+    """Keep parsed patterns, unless they are more than strings and integers (dictionaries with
+    non-standard hyphenation are not cached)."""
+    if _plain(patterns):
+        _write_quietly(entry, marshal.dumps(patterns))
 
 
 def _hyphenation_key(path: Path, pyphen_version: str) -> str:
@@ -85,15 +87,6 @@ def _hyphenation_key(path: Path, pyphen_version: str) -> str:
     stat = path.stat()
     facts = f"{pyphen_version}|{path}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version_info[:2]}"
     return hashlib.sha256(facts.encode()).hexdigest()[:20]
-
-
-def _read_patterns(entry: Path) -> dict[str, tuple[int, tuple[int, ...]]] | None:
-    """The cached patterns, or None when there are none or they are damaged."""
-    try:
-        patterns: Any = marshal.loads(entry.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    return patterns if isinstance(patterns, dict) and patterns and _plain(patterns) else None
 
 
 def _plain(patterns: dict[Any, Any]) -> bool:

@@ -10,17 +10,17 @@ terminal, never when NO_COLOR is set (https://no-color.org) or TERM is ``dumb``.
 from __future__ import annotations
 
 import io
-import logging
 import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TextIO
 
-WEASYPRINT_PROGRESS = "weasyprint.progress"
-PAGE_MESSAGE = "Step 5 - Creating layout - Page %d"
+from generator.engine import following_pages
+
+PDF_STAGE = "render pdf"  # build.py's name for the stage in which WeasyPrint lays out pages
 BOLD_CYAN, RESET = "\x1b[1;36m", "\x1b[0m"
 ERASE_LINE = "\r\x1b[K"
 
@@ -51,14 +51,19 @@ class Progress:
         """Report one stage while its block runs; a PDF stage also follows WeasyPrint's pages."""
         stage = Stage(name, subject, time.perf_counter())
         self.current = stage
-        handler = _PageHandler(self, stage) if self.enabled else None
-        self._draw(stage)
-        with _listening(handler):
+        with self._following_pages(stage):
+            self._draw(stage)
             try:
                 yield stage
             finally:
                 self.current = None
                 self._finish(stage)
+
+    def _following_pages(self, stage: Stage) -> AbstractContextManager[None]:
+        """WeasyPrint's pages counted into the stage, when progress is shown and the stage lays out a PDF."""
+        if self.enabled and stage.name == PDF_STAGE:
+            return following_pages(lambda number: self.page(stage, number))
+        return nullcontext()
 
     def page(self, stage: Stage, number: int) -> None:
         """WeasyPrint started laying out page ``number``."""
@@ -94,39 +99,6 @@ class Progress:
         elif stage.detail:
             text += f": {stage.detail}"
         return text if self.live else f"progress: {text}"
-
-
-class _PageHandler(logging.Handler):
-    """Turns WeasyPrint's 'Creating layout - Page N' log records into page progress."""
-
-    def __init__(self, progress: Progress, stage: Stage) -> None:
-        super().__init__(logging.INFO)
-        self.progress = progress
-        self.stage = stage
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Count a page when WeasyPrint starts laying one out."""
-        if record.msg == PAGE_MESSAGE and record.args:
-            self.progress.page(self.stage, int(record.args[0]))  # type: ignore[index]
-
-
-@contextmanager
-def _listening(handler: logging.Handler | None) -> Iterator[None]:
-    """Attach a handler to WeasyPrint's progress logger for the length of a block."""
-    if handler is None:
-        yield
-        return
-    logger = logging.getLogger(WEASYPRINT_PROGRESS)
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.INFO)
-    logger.propagate = False  # its INFO records are ours alone, not the root logger's
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 def make_progress(mode: str = "auto", stream: TextIO | None = None, environ: dict[str, str] | None = None) -> Progress:

@@ -38,3 +38,14 @@ def seed_pdf(seed_build: Path) -> Path:
 def seed_epub(seed_build: Path) -> Path:
     """The seed briefing's EPUB."""
     return seed_build / f"{SEED}.epub"
+
+
+@pytest.fixture()
+def fresh_pyphen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An empty cache folder and no parsed dictionary in pyphen; returns the cache root."""
+    import pyphen
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("BRIEFING_CACHE", raising=False)
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    return tmp_path

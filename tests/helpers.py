@@ -58,3 +58,14 @@ def opf_path(path: Path) -> str:
     """The package document's path inside the EPUB, read from the container."""
     container = epub_xml(path, "META-INF/container.xml")
     return container.xpath("//*[local-name()='rootfile']/@full-path")[0]
+
+
+HYPHENATED_WORDS = ["partnership", "infrastructure", "competition", "regulatory", "investment", "hyphenation", "Anthropic"]
+
+
+def hyphenation_points(language: str) -> list[list[int]]:
+    """Where pyphen would hyphenate each of HYPHENATED_WORDS."""
+    import pyphen
+
+    dictionary = pyphen.Pyphen(lang=language)
+    return [list(dictionary.positions(word)) for word in HYPHENATED_WORDS]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from generator.filters import glossary_groups
 from generator.markdown import render_chapter
 from generator.tree import Fragment
 from generator.writers.pdf import add_link_notes
-from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
+from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
 from tests.helpers import squash
 
 PRINT_FIXTURE = "print-features"
@@ -381,72 +378,3 @@ def test_print_html_anchors_only_the_uses_the_glossary_points_at(fixture_pdf: Pa
 
     (document,) = check(FIXTURES, [PRINT_FIXTURE])
     assert sum(len(entry.uses) for entry in document.glossary) > len(targets)  # the other uses lost their ids
-
-
-def test_layout_tuning_changes_no_byte_of_the_pdf(fixture_pdf: Path, tmp_path: Path) -> None:
-    """The cached pydyf page references and the calmer collector give exactly the same PDF as plain WeasyPrint."""
-    plain = (
-        "import contextlib, sys\n"
-        "from generator.writers import pdf\n"
-        "pdf.layout_tuning = contextlib.nullcontext\n"
-        "from generator.cli import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", plain, "pdf", PRINT_FIXTURE, "--source", str(FIXTURES),
-                             "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / f"{PRINT_FIXTURE}.pdf").read_bytes() == fixture_pdf.read_bytes()
-
-
-def test_cached_page_references_follow_new_pages() -> None:
-    """pydyf's page references, cached, still list every page added after the first read."""
-    import pydyf
-
-    from generator.writers.pdf_engine import cache_page_references
-
-    cache_page_references()
-    document = pydyf.PDF()
-    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    first = document.page_references
-    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
-    assert len(first) == 1 and len(document.page_references) == 2
-    assert document.page_references[0] == first[0] and document.page_references is document.page_references
-
-
-# WeasyPrint's line breaking with trailing spaces (generator/writers/pdf_engine.py)
-
-HANGING_TEXT = "Customer large regional service weak review commercial margin raises quarter training many delays suggests which."
-
-
-def _lines_at(width_mm: float, fixed: bool) -> list[str]:
-    """The lines WeasyPrint makes of HANGING_TEXT, followed by a space, in a block of the given width."""
-    from weasyprint import HTML
-
-    from generator.templates import font_faces
-    from generator.writers.pdf_engine import hanging_trailing_spaces
-
-    serif = next(f for f in font_faces() if f.family == "Source Serif Pro" and f.weight == 400 and f.style == "normal")
-    html = (f'<html lang="en"><style>@font-face {{ font-family: S; src: url("{serif.url}") }}'
-            f"@page {{ size: A4; margin: 20mm }} div {{ font: 9.5pt S; width: {width_mm}mm }}</style>"
-            f"<div>{HANGING_TEXT} </div><div>{HANGING_TEXT[:-1]} <em>and</em> more.</div></html>")
-    with hanging_trailing_spaces() if fixed else contextlib.nullcontext():
-        pdf = HTML(string=html).write_pdf()
-    reader = PdfReader(io.BytesIO(pdf))
-    return [line.strip() for line in (reader.pages[0].extract_text() or "").splitlines() if line.strip()]
-
-
-def test_text_ending_in_a_space_is_not_split_after_its_first_word() -> None:
-    """A run that fits but for its trailing space stays on one line (WeasyPrint 70 left its first word alone)."""
-    broken = []
-    for width in [85 + step * 0.25 for step in range(40)]:
-        plain, fixed = _lines_at(width, fixed=False), _lines_at(width, fixed=True)
-        assert " ".join(fixed).split() == " ".join(plain).split()  # the same words, in the same order
-        assert not any(map(_lone_word, fixed)), (width, fixed)
-        broken += [width] if any(map(_lone_word, plain)) else []
-    if not broken:  # WeasyPrint 70 with Pango 1.50 (Debian 12) breaks 6 of these 40 widths wrongly
-        pytest.skip("this WeasyPrint and Pango lay these lines out right: hanging_trailing_spaces may go")
-
-
-def _lone_word(line: str) -> bool:
-    """A line of one word that does not end its paragraph (both paragraphs end with a full stop)."""
-    return len(line.split()) == 1 and not line.endswith(".")

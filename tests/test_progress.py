@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from generator.progress import PAGE_MESSAGE, WEASYPRINT_PROGRESS, make_progress
+from generator.engine import PAGE_MESSAGE, PROGRESS_LOGGER
+from generator.progress import make_progress
 from tests.conftest import FIXTURES, ROOT, run_generator
 
 DOC = "web-doc"
@@ -31,7 +32,7 @@ class FakeTerminal(io.StringIO):
 def lay_out_pages(count: int) -> None:
     """Log what WeasyPrint logs while it lays out ``count`` pages."""
     for number in range(1, count + 1):
-        logging.getLogger(WEASYPRINT_PROGRESS).info(PAGE_MESSAGE, number)
+        logging.getLogger(PROGRESS_LOGGER).info(PAGE_MESSAGE, number)
 
 
 def test_pdf_build_prints_one_plain_line_per_stage_with_its_page_count(tmp_path: Path) -> None:
@@ -83,7 +84,7 @@ def test_no_color_removes_colour_but_keeps_the_status_line() -> None:
 def test_plain_lines_report_pages_and_the_logger_is_restored() -> None:
     """Off a terminal --progress gives '… N pages (t s)'; afterwards WeasyPrint's logger is as it was."""
     stream = io.StringIO()
-    logger = logging.getLogger(WEASYPRINT_PROGRESS)
+    logger = logging.getLogger(PROGRESS_LOGGER)
     before = (logger.level, logger.propagate, list(logger.handlers))
     with make_progress("on", stream, environ={}).stage("render pdf", "doc"):
         lay_out_pages(12)

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from ebooklib import epub
-from lxml import etree
 from markupsafe import Markup
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
+from generator.engine import PackageWriter
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import read_picture
@@ -28,7 +28,6 @@ from generator.tree import EPUB_NS, Element, Fragment, to_xhtml
 from generator.writers import Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 COVER_FILE = SUPPLIED_COVER.as_posix()
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 # The semantics reading systems look for, from the ARIA role each generated link carries.
@@ -49,19 +48,6 @@ class RawXhtml(epub.EpubHtml):
     def get_content(self, default: bytes | None = None) -> bytes:
         """The rendered XHTML, unchanged."""
         return self.content
-
-
-class PackageWriter(epub.EpubWriter):
-    """ebooklib's writer, with the publication's language declared on the package element too."""
-
-    def __init__(self, target: io.BytesIO, book: epub.EpubBook, language: str, options: dict[str, Any]) -> None:
-        super().__init__(target, book, options)
-        self.language = language
-
-    def _write_opf_file(self, root: etree._Element) -> None:
-        """Add ``xml:lang`` to ``<package>`` (ebooklib only writes dc:language), then write."""
-        root.set(XML_LANG, self.language)
-        super()._write_opf_file(root)
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from pathlib import Path
 from lxml import etree
 from markupsafe import Markup
 
-from generator.cache import preload_hyphenation
+from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, to_html, unwrap
 from generator.writers import Output, WriteContext, build_time, source_date_epoch
-from generator.writers.pdf_engine import hanging_trailing_spaces, layout_tuning
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 WEB_LINK = ("http://", "https://")

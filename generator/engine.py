@@ -1,0 +1,360 @@
+"""Every reach-in into a library's internals, each checked against the release it was written for.
+
+WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
+PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
+the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
+ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch`
+that names the release series it was written for (the one pinned in requirements.lock, the
+range in pyproject.toml). On another release it is skipped, with one warning line on stderr
+per process, and the build goes on without it; the EPUB's ``xml:lang``, a correctness fix, is
+then added another way. A patch around a layout lasts only as long as that layout and leaves
+every attribute it replaced as it found it; the EPUB's patch belongs to one writer object; the
+hyphenation patterns stay in pyphen, which would keep them anyway. tests/test_engine.py covers
+each one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import io
+import logging
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator import cache
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One reach-in: the library it touches, the release series it was written for, and what
+    the build does without it."""
+
+    name: str  # "line-breaking fix", as the warning names it
+    library: str  # "WeasyPrint", as the project spells itself
+    distribution: str  # "weasyprint", as importlib.metadata knows it
+    series: str  # "70": any 70.x release
+    without: str  # what happens on another release: "the fix is skipped"
+
+    def warning(self, installed: str | None) -> str:
+        """The one line printed when the installed release is not of the patch's series."""
+        release = f"{self.library} {installed}" if installed else f"{self.library} (no version found)"
+        return (f"warning: {release} is not {self.series}.x, for which generator/engine.py's "
+                f"{self.name} was written; {self.without}")
+
+
+LINE_BREAKING = Patch("line-breaking fix", "WeasyPrint", "weasyprint", "70", "the fix is skipped")
+PAGE_REFERENCES = Patch("page-reference cache", "pydyf", "pydyf", "0.13",
+                        "the cache is skipped (long PDFs are slower)")
+PAGE_PROGRESS = Patch("page progress", "WeasyPrint", "weasyprint", "70", "pages are not counted")
+HYPHENATION = Patch("hyphenation cache", "pyphen", "pyphen", "0.18", "pyphen parses the patterns itself")
+PACKAGE_LANGUAGE = Patch("package-language override", "ebooklib", "ebooklib", "0.20",
+                         "xml:lang is added by rewriting the finished package document instead")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE)
+
+_warned: set[str] = set()  # the patches already reported as skipped in this process
+
+
+@functools.cache
+def installed_version(distribution: str) -> str | None:
+    """The installed release of a distribution, None when it has no metadata (asked once)."""
+    from importlib import metadata  # imported here: a few milliseconds only the patches need
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def applies(patch: Patch) -> bool:
+    """Whether the installed library is of the patch's series; if not, say so once per process."""
+    installed = installed_version(patch.distribution)
+    if installed is not None and (installed == patch.series or installed.startswith(patch.series + ".")):
+        return True
+    if patch.name not in _warned:
+        _warned.add(patch.name)
+        print(patch.warning(installed), file=sys.stderr, flush=True)
+    return False
+
+
+# Speed: pydyf's page references and Python's garbage collector, during one layout
+
+# Python's cyclic collector during layout. Layout keeps every page's boxes alive, so the
+# default collector (a collection every 700 new objects) keeps scanning a large, growing heap
+# for little garbage. Everything alive before layout (modules, the document, the HTML tree)
+# is frozen out of the scans, and the youngest generation is collected ten times less often:
+# about 17 % faster on a 37-page document and 8 % on a 350-page one, for 5 % more peak memory
+# (measured with bench/; see README, Performance). This is Python's public gc API, so it needs
+# no version check.
+LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def layout_tuning() -> Iterator[None]:
+    """WeasyPrint with pydyf's page references cached and a calmer garbage collector.
+
+    tests/test_engine.py checks that the PDF's bytes are the same with and without this.
+    """
+    with cached_page_references(), calm_collector():
+        yield
+
+
+@contextlib.contextmanager
+def calm_collector() -> Iterator[None]:
+    """The collector tuned as LAYOUT_GC_THRESHOLD says, and put back as it was afterwards."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*LAYOUT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()  # a long-lived process (watch) collects it all again afterwards
+
+
+@contextlib.contextmanager
+def cached_page_references() -> Iterator[None]:
+    """``pydyf.PDF.page_references`` constant-time for the length of a block (pydyf 0.13).
+
+    pydyf rebuilds the tuple of every page's reference each time the property is read, and
+    WeasyPrint reads it for every element of the PDF/UA structure tree and every link:
+    quadratic in the page count, 15 % of a 350-page build. Pages are only ever appended to
+    ``Kids``, so the tuple is rebuilt when its length changes and is otherwise the same value.
+    pydyf's own property is put back afterwards.
+    """
+    if not applies(PAGE_REFERENCES):
+        yield
+        return
+    import pydyf
+
+    original = pydyf.PDF.__dict__["page_references"]
+    pydyf.PDF.page_references = property(_page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
+
+
+def _page_references(pdf: Any) -> tuple[bytes, ...]:
+    """pydyf's page references, kept on the PDF object until its page count changes."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] is not kids or cached[1] != len(kids):
+        cached = (kids, len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[2]
+
+
+# Start-up: pyphen's parsed hyphenation patterns, from the cache
+
+
+def preload_hyphenation(language: str) -> None:
+    """Hand pyphen the parsed hyphenation patterns of a language from our on-disk cache.
+
+    WeasyPrint asks pyphen for a dictionary the first time it hyphenates; pyphen parses the
+    ``.dic`` file in Python, 0.05 s for English, in every build. The patterns are kept by
+    generator/cache.py and put here into pyphen's own per-file cache (``hdcache``), as a
+    dictionary object built without parsing. That object is what pyphen itself would keep
+    there for the rest of the process, so, unlike the patches around a layout, it stays.
+    """
+    if not applies(HYPHENATION):
+        return
+    import pyphen
+
+    fallback = pyphen.language_fallback(language)
+    path = pyphen.LANGUAGES[fallback] if fallback else None
+    if path is None or path in pyphen.hdcache:
+        return
+    entry = cache.hyphenation_entry(path, pyphen.__version__)
+    if entry is None:
+        return
+    patterns = cache.read_patterns(entry)
+    if patterns is None:
+        parsed = pyphen.HyphDict(path)
+        pyphen.hdcache[path] = parsed
+        cache.write_patterns(entry, parsed.patterns)
+        return
+    dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)  # what HyphDict(path) sets, without the parsing
+    dictionary.patterns, dictionary.cache, dictionary.maxlen = patterns, {}, max(map(len, patterns))
+    pyphen.hdcache[path] = dictionary
+
+
+# Correctness: WeasyPrint 70's line breaking before a trailing space
+
+
+@contextlib.contextmanager
+def hanging_trailing_spaces() -> Iterator[None]:
+    """Lay out lines with WeasyPrint's text splitter fixed for text that ends in a space.
+
+    On another WeasyPrint than 70.x the splitter is left alone: the bug may be gone, and the
+    fix calls WeasyPrint's private line-breaking functions.
+    """
+    if not applies(LINE_BREAKING):
+        yield
+        return
+    from weasyprint.layout import inline
+
+    original = inline.split_first_line
+    inline.split_first_line = fitting_with_hanging_spaces(original)
+    try:
+        yield
+    finally:
+        inline.split_first_line = original
+
+
+def fitting_with_hanging_spaces(split_first_line: Callable[..., Any]) -> Callable[..., Any]:
+    """``split_first_line`` that lets trailing spaces hang, as CSS Text 3 says they do.
+
+    WeasyPrint 70 decides whether a text fits on the rest of a line by its width *with* its
+    trailing space. A text run ending in a space (before an inline element such as ``<em>``
+    or a link, or before the end of a block) that fits only without that space is then
+    split after its first word, leaving that word alone on a line: "margin" /
+    "raises quarter ... which." instead of one line. Here such a run is kept whole; the
+    caller already lets the space hang past the line's end.
+    """
+    from math import inf
+
+    from weasyprint.text.line_break import create_layout, first_line_metrics, line_size
+
+    def split(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
+              is_line_start: bool = True, minimum: bool = False) -> Any:
+        collapsing = style["white_space"] in ("normal", "pre-line")
+        short = max_width is not None and max_width != inf and style["font_size"] \
+            and len(text) <= max_width / style["font_size"] * 4  # fewer characters than the line could hold
+        if collapsing and short and text.endswith(" ") and text.strip(" ") and "\n" not in text:
+            layout = create_layout(text, style, context, max_width, justification_spacing)
+            line, resume_index = layout.get_first_line()
+            if resume_index is None:
+                width, _ = line_size(line, style)
+                if width <= max_width or _fits(text.rstrip(" "), style, context, max_width, justification_spacing):
+                    return first_line_metrics(line, text, layout, None, True, style)
+            layout.deactivate()
+        return split_first_line(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+
+    def _fits(text: str, style: Any, context: Any, max_width: float, justification_spacing: float) -> bool:
+        layout = create_layout(text, style, context, max_width, justification_spacing)
+        line, resume_index = layout.get_first_line()
+        width, _ = line_size(line, style)
+        layout.deactivate()
+        return resume_index is None and width <= max_width
+
+    return split
+
+
+# Progress: the page WeasyPrint is laying out, read from its log
+
+PROGRESS_LOGGER = "weasyprint.progress"
+PAGE_MESSAGE = "Step 5 - Creating layout - Page %d"
+
+
+@contextlib.contextmanager
+def following_pages(on_page: Callable[[int], None]) -> Iterator[None]:
+    """Call ``on_page(n)`` each time WeasyPrint starts laying out page n, for the length of a block.
+
+    WeasyPrint 70 logs PAGE_MESSAGE at INFO on its PROGRESS_LOGGER; neither the logger nor the
+    message is a promise, so on another release pages are not counted. During the block the
+    logger's INFO records are ours alone, not the root logger's; its level, propagation and
+    handlers are put back afterwards.
+    """
+    if not applies(PAGE_PROGRESS):
+        yield
+        return
+    handler = _PageHandler(on_page)
+    logger = logging.getLogger(PROGRESS_LOGGER)
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+class _PageHandler(logging.Handler):
+    """Turns WeasyPrint's 'Creating layout - Page N' log records into calls of on_page(N)."""
+
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count a page when WeasyPrint starts laying one out; ignore its other records."""
+        if record.msg == PAGE_MESSAGE and record.args:
+            self.on_page(int(record.args[0]))  # type: ignore[index]
+
+
+# The EPUB: the publication's language on ebooklib's package element
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CONTAINER = "META-INF/container.xml"
+CONTAINER_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container"}
+
+
+class PackageWriter:
+    """ebooklib's EPUB writer, with the publication's language declared on ``<package>`` too.
+
+    ebooklib writes ``dc:language`` but no ``xml:lang`` on the package element, which gives
+    the language of the package document's own text (title, description). With ebooklib 0.20 the
+    attribute is set just before ebooklib serialises the element, by giving this one writer
+    its own ``_write_opf_file`` (a private method; ebooklib's class is left as it is). On
+    another release the finished zip's package document is rewritten instead, with zipfile and
+    lxml only: one more parse, the same bytes (tests/test_engine.py compares them).
+    """
+
+    def __init__(self, target: io.BytesIO, book: Any, language: str, options: dict[str, Any]) -> None:
+        from ebooklib import epub
+
+        self.target = target
+        self.language = language
+        self.writer = epub.EpubWriter(target, book, options)
+        self.in_place = applies(PACKAGE_LANGUAGE)
+        if self.in_place:  # an attribute of this object only, gone with it
+            self.writer._write_opf_file = functools.partial(_write_opf_with_language, self.writer, language)
+
+    def process(self) -> None:
+        """ebooklib's preparation of the book's navigation items."""
+        self.writer.process()
+
+    def write(self) -> None:
+        """Write the EPUB's zip into the target; an error propagates."""
+        self.writer.write()
+        if not self.in_place:
+            data = with_package_language(self.target.getvalue(), self.language)
+            self.target.seek(0)
+            self.target.truncate()
+            self.target.write(data)
+
+
+def _write_opf_with_language(writer: Any, language: str, root: Any) -> None:
+    """ebooklib 0.20's ``_write_opf_file``, with ``xml:lang`` set on the package element first."""
+    root.set(XML_LANG, language)
+    type(writer)._write_opf_file(writer, root)
+
+
+def with_package_language(epub: bytes, language: str) -> bytes:
+    """An EPUB's zip with ``xml:lang`` on its package document's root, every entry kept in order.
+
+    The package document is found through ``META-INF/container.xml`` and serialised as ebooklib
+    0.20 serialises it (pretty-printed UTF-8 with an XML declaration).
+    """
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(epub))
+    path = etree.fromstring(source.read(CONTAINER)).find("c:rootfiles/c:rootfile", CONTAINER_NS).get("full-path")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == path:
+                root = etree.fromstring(content)
+                root.set(XML_LANG, language)
+                content = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
+            target.writestr(info, content)
+    return out.getvalue()
