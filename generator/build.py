@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.errors import SourceError
 from generator.glossary import link_glossary
+from generator.labels import document_labels
 from generator.model import Document
 from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, load_document
@@ -94,7 +95,7 @@ def load_all(source_dir: Path, slugs: list[str]) -> list[Document]:
 def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions,
                     progress: Progress | None = None) -> list[Output]:
     """Render one document into each requested format, in memory."""
-    env = make_environment(document.root)
+    env = make_environment(document.root, document_labels(document))
     outputs: list[Output] = []
     for writer in writers_for(formats):
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)

@@ -10,6 +10,7 @@ import jinja2
 from generator import filters
 from generator.cache import template_cache
 from generator.filters import epub_links, print_footnotes
+from generator.labels import Labels, english
 
 
 def _project_templates() -> Path:
@@ -42,8 +43,12 @@ def template_dirs(document_root: Path | None) -> list[Path]:
     return [*dirs, PROJECT_TEMPLATES]
 
 
-def make_environment(document_root: Path | None = None) -> jinja2.Environment:
-    """A Jinja environment with autoescaping for markup, strict undefined names and our filters."""
+def make_environment(document_root: Path | None = None, labels: Labels | None = None) -> jinja2.Environment:
+    """A Jinja environment with autoescaping for markup, strict undefined names and our filters.
+
+    ``labels`` (English when not given) are the words the templates add, as the global
+    ``labels``; the filter ``format_date`` writes a date in their language.
+    """
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(document_root)])
     env = jinja2.Environment(
         loader=loader,
@@ -55,6 +60,8 @@ def make_environment(document_root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["fonts"] = font_faces()
+    env.globals["labels"] = labels = labels or english()
+    env.filters["format_date"] = labels.format_date
     env.filters["print_footnotes"] = print_footnotes
     env.filters["epub_links"] = epub_links
     env.filters.update(print_headings=filters.print_headings, print_link_notes=filters.print_link_notes,

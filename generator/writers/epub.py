@@ -21,6 +21,7 @@ from lxml import etree
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.errors import Problem, SourceError
+from generator.labels import document_labels
 from generator.model import Chapter, Document, Heading
 from generator.writers import WriteContext, build_time
 
@@ -126,17 +127,18 @@ class EpubWriter:
 
 def content_parts(document: Document) -> list[Part]:
     """The content documents in reading order: cover, title page, contents, chapters, glossary."""
+    labels = document_labels(document)
     parts = [
-        Part("cover", "cover.xhtml", "Cover", "epub/cover.xhtml", in_toc=False),
-        Part("title", "title.xhtml", "Title page", "epub/title.xhtml"),
-        Part("nav", "nav.xhtml", "Contents", "epub/nav.xhtml", ("nav",), in_toc=False),
+        Part("cover", "cover.xhtml", labels["cover"], "epub/cover.xhtml", in_toc=False),
+        Part("title", "title.xhtml", labels["title_page"], "epub/title.xhtml"),
+        Part("nav", "nav.xhtml", labels["contents"], "epub/nav.xhtml", ("nav",), in_toc=False),
     ]
     parts += [
         Part(c.id, c.file_name, c.title, "epub/chapter.xhtml", sections=tuple(h for h in c.headings if h.level == 2))
         for c in document.chapters
     ]
     if document.glossary:
-        parts.append(Part("glossary", "glossary.xhtml", "Glossary", "epub/glossary.xhtml"))
+        parts.append(Part("glossary", "glossary.xhtml", labels["glossary"], "epub/glossary.xhtml"))
     return parts
 
 
