@@ -39,12 +39,6 @@ CATALOGUES = Path(__file__).resolve().parent / "catalogues"
 REFERENCE = "en"
 ORDINAL = "ordinal"  # the one label whose forms follow CLDR's ordinal rules, by its {n}
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
-# CLDR numbering systems → the CSS counter style that writes the same digits (CSS Counter Styles 3).
-COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "beng": "bengali", "deva": "devanagari",
-                  "gujr": "gujarati", "guru": "gurmukhi", "khmr": "khmer", "knda": "kannada", "laoo": "lao",
-                  "mlym": "malayalam", "mymr": "myanmar", "orya": "oriya", "tamldec": "tamil", "telu": "telugu",
-                  "thai": "thai", "tibt": "tibetan"}
-
 Text = str | Mapping[str, str]  # one text, or plural forms by CLDR category
 Override = str | tuple[tuple[str, str], ...]  # as document.yaml gives it (hashable)
 
@@ -85,7 +79,7 @@ class Labels:
         return text.format(**{name: self.number(v) if isinstance(v, int) else v for name, v in values.items()})
 
     def number(self, value: int) -> str:
-        """A whole number written for the locale (its digits and grouping)."""
+        """A whole number written for the locale (its grouping; the digits 0-9, as in Babel's dates)."""
         from babel.numbers import format_decimal
 
         return format_decimal(value, locale=self.locale)
@@ -108,13 +102,12 @@ class Labels:
 
     def css_counters(self, key: str) -> Markup:
         """A label as a CSS ``content`` value, each ``{placeholder}`` the CSS counter of that name."""
-        style = self._counter_style()
         parts: list[str] = []
         for literal, name, _spec, _conversion in string.Formatter().parse(self[key]):
             if literal:
                 parts.append(css_string(literal))
             if name:
-                parts.append(f"counter({name}{', ' + style if style else ''})")
+                parts.append(f"counter({name})")
         return Markup(" ".join(parts) or '""')
 
     def _category(self, key: str, values: Mapping[str, Any]) -> str:
@@ -123,12 +116,6 @@ class Labels:
 
         locale = Locale.parse(self.locale)
         return locale.ordinal_form(values["n"]) if key == ORDINAL else locale.plural_form(values["count"])
-
-    def _counter_style(self) -> str:
-        """The CSS counter style that writes the locale's digits ('' for the plain decimal digits)."""
-        from babel import Locale
-
-        return COUNTER_STYLES.get(Locale.parse(self.locale).default_numbering_system, "")
 
 
 def css_string(text: str, ascii_only: bool = False) -> str:
@@ -167,14 +154,25 @@ def reference() -> Catalogue:
 
 
 def catalogue_for(language: str) -> Catalogue | None:
-    """The catalogue of a language tag, the most specific first (``zh-Hant-TW``, ``zh-Hant``, ``zh``)."""
+    """The catalogue of a language tag, the most specific first: ``zh-TW`` tries zh-TW, zh-Hant, zh."""
     known = {name.lower(): name for name in catalogue_names()}
-    subtags = language.split("-")
-    for length in range(len(subtags), 0, -1):
-        name = known.get("-".join(subtags[:length]).lower())
-        if name:
-            return load_catalogue(name)
+    for tag in candidate_tags(language):
+        if tag.lower() in known:
+            return load_catalogue(known[tag.lower()])
     return None
+
+
+def candidate_tags(language: str) -> list[str]:
+    """The tag and its shorter forms, with the script CLDR infers (``zh-TW`` is written in Hant) before the bare language."""
+    from babel import Locale, UnknownLocaleError
+
+    subtags = language.split("-")
+    tags = ["-".join(subtags[:length]) for length in range(len(subtags), 0, -1)]
+    try:
+        script = Locale.parse(language, sep="-").script
+    except (UnknownLocaleError, ValueError):
+        script = None
+    return list(dict.fromkeys([*tags[:-1], *([f"{subtags[0]}-{script}"] if script else []), tags[-1]]))
 
 
 def catalogue_warning(language: str) -> str:
