@@ -381,7 +381,7 @@ def _label_text(key: str, node: yaml.Node, errors: list[tuple[yaml.Node, str]]) 
     if not isinstance(node, yaml.ScalarNode):
         errors.append((node, f"label '{key}' must be text" + (" or its forms (one, other...)" if labels.is_plural(key) else "")))
         return None
-    text = node.value.strip()
+    text = node.value.strip(" \t\n")  # a no-break space is kept: French writes "«\u00a0" and "\u00a0:"
     problem = labels.text_problem(key, text) if text and text != "~" else f"label '{key}' must not be empty"
     if problem:
         errors.append((node, problem))
