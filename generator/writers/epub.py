@@ -192,7 +192,7 @@ def accessibility_metadata(document: Document) -> list[tuple[str, str]]:
 
 
 def accessibility_summary(has_images: bool) -> str:
-    """A plain-language account of what makes the book accessible."""
+    """A plain-language account of what makes the book accessible, in English whatever the book's language."""
     images = " Every picture has a text description, so the text alone conveys everything." if has_images else ""
     return (
         "This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
