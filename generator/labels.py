@@ -5,10 +5,12 @@ with the package. English (``en.yaml``) is the reference: it names every label, 
 placeholders (``{n}``, ``{chapter}``...) are the ones a translation or an override may use.
 A document's ``language: fr-CA`` picks ``fr-CA.yaml`` when there is one, else ``fr.yaml``;
 a language without a catalogue builds in English (the loader warns once). A document may
-replace any label under ``labels:`` in document.yaml; :func:`override_problem` checks one.
+replace any label under ``labels:`` in document.yaml; source.py checks each with
+:func:`unknown_label_message`, :func:`text_problem` and :func:`form_problem`.
 
-Dates and numbers come from CLDR through Babel, in the locale of the document's language
-tag (``fr-CA`` formats as Canadian French); a bare tag such as ``en`` uses the catalogue's
+Dates and numbers come from CLDR through Babel (generator/cldr.py, which keeps what a
+document needs in the start-up cache), in the locale of the document's language tag
+(``fr-CA`` formats as Canadian French); a bare tag such as ``en`` uses the catalogue's
 ``locale`` (``en_GB`` for English: "20 November 2026").
 
 A label given as forms (``one``, ``few``, ``other``...) is chosen by CLDR's plural rules
@@ -32,11 +34,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from markupsafe import Markup
 
+from generator.cldr import Cldr, facts, likely_script
+
 if TYPE_CHECKING:
     from generator.model import Document
 
 CATALOGUES = Path(__file__).resolve().parent / "catalogues"
 REFERENCE = "en"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ORDINAL = "ordinal"  # the one label whose forms follow CLDR's ordinal rules, by its {n}
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 Text = str | Mapping[str, str]  # one text, or plural forms by CLDR category
@@ -62,9 +67,14 @@ class Labels:
     """
 
     language: str  # the catalogue's language, e.g. "fr"
-    locale: str  # the CLDR locale, e.g. "fr_CA"
+    cldr: Cldr  # the locale's dates and numbers, e.g. fr_CA's
     texts: Mapping[str, Text]
     ordinal_days: frozenset[int] = frozenset()
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale of dates and numbers, e.g. "fr_CA"."""
+        return self.cldr.locale
 
     def __getitem__(self, key: str) -> str:
         """A label without placeholders (a plural label's ``other`` form)."""
@@ -80,21 +90,12 @@ class Labels:
 
     def number(self, value: int) -> str:
         """A whole number written for the locale (its grouping; the digits 0-9, as in Babel's dates)."""
-        from babel.numbers import format_decimal
-
-        return format_decimal(value, locale=self.locale)
+        return self.cldr.number(value)
 
     def format_date(self, day: dt.date) -> str:
         """A date in the locale's long form: "20 November 2026", "1er novembre 2026", "2026年11月1日"."""
-        from babel.dates import format_date, get_date_format, tokenize_pattern, untokenize_pattern
-
-        pattern = get_date_format("long", locale=self.locale).pattern
-        if day.day in self.ordinal_days:  # the day as an ordinal, quoted into the CLDR pattern
-            ordinal = self.format(ORDINAL, n=day.day)
-            tokens = [("chars", ordinal) if kind == "field" and value[0] == "d" else (kind, value)
-                      for kind, value in tokenize_pattern(pattern)]
-            pattern = untokenize_pattern(tokens)
-        return format_date(day, format=pattern, locale=self.locale)
+        ordinal = self.format(ORDINAL, n=day.day) if day.day in self.ordinal_days else ""
+        return self.cldr.date(day, ordinal)
 
     def css_string(self, key: str, ascii_only: bool = False) -> Markup:
         """A label as a quoted CSS string, e.g. ``"“"``, or ``"\\201C"`` with ascii_only."""
@@ -112,10 +113,7 @@ class Labels:
 
     def _category(self, key: str, values: Mapping[str, Any]) -> str:
         """The CLDR plural category of the number a plural label is chosen by."""
-        from babel import Locale
-
-        locale = Locale.parse(self.locale)
-        return locale.ordinal_form(values["n"]) if key == ORDINAL else locale.plural_form(values["count"])
+        return self.cldr.category(values["n"], ordinal=True) if key == ORDINAL else self.cldr.category(values["count"])
 
 
 def css_string(text: str, ascii_only: bool = False) -> str:
@@ -143,7 +141,7 @@ def catalogue_names() -> list[str]:
 @lru_cache(maxsize=None)
 def load_catalogue(name: str) -> Catalogue:
     """Read one catalogue file (shipped with the package, so trusted and valid: tests check each)."""
-    data = yaml.load((CATALOGUES / f"{name}.yaml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    data = yaml.load((CATALOGUES / f"{name}.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER)
     return Catalogue(language=name, locale=data["locale"], labels=data["labels"],
                      ordinal_days=frozenset(data.get("ordinal_days", ())))
 
@@ -163,15 +161,12 @@ def catalogue_for(language: str) -> Catalogue | None:
 
 
 def candidate_tags(language: str) -> list[str]:
-    """The tag and its shorter forms, with the script CLDR infers (``zh-TW`` is written in Hant) before the bare language."""
-    from babel import Locale, UnknownLocaleError
-
+    """The tag and its shorter forms; for a language with a catalogue per script (zh, zh-Hant), the script
+    CLDR gives the tag (zh-TW is written in Hant) comes before the bare language."""
     subtags = language.split("-")
     tags = ["-".join(subtags[:length]) for length in range(len(subtags), 0, -1)]
-    try:
-        script = Locale.parse(language, sep="-").script
-    except (UnknownLocaleError, ValueError):
-        script = None
+    scripts = len(subtags) > 1 and any(n.lower().startswith(subtags[0].lower() + "-") for n in catalogue_names())
+    script = likely_script(language) if scripts else ""
     return list(dict.fromkeys([*tags[:-1], *([f"{subtags[0]}-{script}"] if script else []), tags[-1]]))
 
 
@@ -182,31 +177,19 @@ def catalogue_warning(language: str) -> str:
     return f"no labels for language '{language}'; the labels are in English (languages: {', '.join(catalogue_names())})"
 
 
-def cldr_locale(language: str, catalogue: Catalogue) -> str:
-    """The CLDR locale of a tag: the tag itself when it names a region or script Babel knows, else the catalogue's."""
-    from babel import Locale, UnknownLocaleError
-
-    if "-" not in language:
-        return catalogue.locale
-    try:
-        return str(Locale.parse(language, sep="-"))
-    except (UnknownLocaleError, ValueError):
-        return catalogue.locale
-
-
 @lru_cache(maxsize=64)
 def labels_for(language: str, overrides: tuple[tuple[str, Override], ...] = ()) -> Labels:
     """The labels of a document written in ``language`` with its ``labels:`` overrides applied.
 
     A language without a catalogue gets English throughout: labels, dates and numbers.
     """
-    catalogue = catalogue_for(language)
-    locale = cldr_locale(language, catalogue) if catalogue else reference().locale
-    catalogue = catalogue or reference()
+    found = catalogue_for(language)
+    catalogue = found or reference()
+    cldr = facts(language, catalogue.locale) if found else facts(REFERENCE, catalogue.locale)
     texts: dict[str, Text] = dict(catalogue.labels)
     for key, value in overrides:
         texts[key] = value if isinstance(value, str) else dict(value)
-    return Labels(catalogue.language, locale, texts, catalogue.ordinal_days)
+    return Labels(catalogue.language, cldr, texts, catalogue.ordinal_days)
 
 
 def document_labels(document: Document) -> Labels:
@@ -249,6 +232,8 @@ def text_problem(key: str, text: str) -> str:
     except ValueError:
         return f"label '{key}' has an unpaired '{{' or '}}'; write '{{{{' or '}}}}' for a brace"
     unknown = sorted(used - set(allowed))
+    if any(spec or conversion for _literal, name, spec, conversion in string.Formatter().parse(text) if name is not None):
+        return f"label '{key}' formats a placeholder; write it plain, as {{{(sorted(used) or allowed)[0]}}}"
     if unknown:
         may = f"it may use {', '.join('{' + a + '}' for a in allowed)}" if allowed else "it takes no placeholders"
         return f"label '{key}' has an unknown placeholder {{{unknown[0]}}}; {may}"

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from babel import Locale
 from lxml import etree, html
 from pypdf import PdfReader
 
-from generator import labels
+from generator import cldr, labels
 from generator.errors import SourceError
 from generator.labels import Labels, catalogue_names, labels_for, load_catalogue, placeholders, reference
 from generator.source import load_document
@@ -71,6 +72,7 @@ def test_catalogue_has_exactly_the_english_labels_with_the_same_placeholders(nam
         for form, form_text in forms(text).items():
             assert form_text.strip(" \t\n") == form_text and form_text, (key, form)
             assert placeholders(form_text) == expected, (key, form)
+            assert labels.text_problem(key, form_text) == "", (key, form)
 
 
 @pytest.mark.parametrize("name", catalogue_names())
@@ -156,6 +158,55 @@ def test_css_strings_escape_what_would_end_them() -> None:
     """Quotes, backslashes, line breaks and '<' are escaped; ascii_only escapes every other character too."""
     assert labels.css_string('say "hi" \\ </style>\n') == r'"say \22hi\22  \5C  \3C/style>\A"'
     assert labels.css_string("«\u00a0A", ascii_only=True) == r'"\AB\A0 A"'
+
+
+# CLDR facts, read from Babel once and then from the cache
+
+
+LOCALE_TAGS = [*catalogue_names(), "en-US", "fr-CA", "pt-BR", "de-CH", "es-MX", "zh-TW", "ar-EG"]
+
+
+@pytest.mark.parametrize("language", LOCALE_TAGS)
+def test_dates_from_cached_facts_are_babels(language: str) -> None:
+    """Every day of a year, written from the kept facts, is what Babel's format_date writes for the locale."""
+    from babel.dates import format_date
+
+    facts = labels_for(language).cldr
+    day = dt.date(2026, 1, 1)
+    while day.year == 2026:
+        assert facts.date(day) == format_date(day, "long", locale=facts.locale), day
+        day += dt.timedelta(days=1)
+
+
+def test_babel_writes_dates_whose_pattern_needs_it() -> None:
+    """Without date parts (a pattern with an era or a weekday) Babel writes the date, the ordinal day quoted in."""
+    facts = replace(labels_for("fr").cldr, date_parts=())
+    assert facts.date(dt.date(2026, 11, 1), "1er") == "1er novembre 2026"
+    assert facts.date(dt.date(2026, 11, 20)) == "20 novembre 2026"
+
+
+def test_large_numbers_and_their_plurals_go_to_babel() -> None:
+    """From 1,000 on, numbers and plural categories come from Babel itself."""
+    polish = labels_for("pl")
+    assert polish.format("use_count", count=1002) == "1\u00a0002 wystąpienia:"
+    assert polish.format("use_count", count=1005) == "1\u00a0005 wystąpień:"
+    assert labels_for("en").format("ordinal", n=1001) == "1,001st"
+
+
+def test_cached_facts_are_read_back_and_a_damaged_entry_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facts written to the cache read back equal; a truncated entry is ignored and written afresh."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("BRIEFING_CACHE", raising=False)
+    cldr.facts.cache_clear()
+    first = cldr.facts("fr-CA", "fr")
+    (entry,) = (tmp_path / "briefing-generator" / "cldr").iterdir()
+    cldr.facts.cache_clear()
+    assert cldr.facts("fr-CA", "fr") == first
+    entry.write_bytes(entry.read_bytes()[:100])
+    cldr.facts.cache_clear()
+    assert cldr.facts("fr-CA", "fr") == first
+    assert cldr._read(entry) == first
+    cldr.facts.cache_clear()
 
 
 # The French document in every output
@@ -304,6 +355,14 @@ def test_wrong_label_texts_are_all_reported(tmp_path: Path) -> None:
         (20, "label 'use_count' needs an 'other' form"),
         (21, "label 'page_of_pages' must be text"),
     ]
+
+
+def test_formatted_placeholder_is_refused(tmp_path: Path) -> None:
+    """A placeholder with a format or conversion ({n:>3}) is refused: numbers are written for the locale."""
+    root = french_copy(tmp_path, 'labels:\n  back_to_note: "Retour à {n:>3}"\n')
+    with pytest.raises(SourceError) as error:
+        load_document(root)
+    assert [p.message for p in error.value.problems] == ["label 'back_to_note' formats a placeholder; write it plain, as {n}"]
 
 
 def test_language_without_catalogue_builds_in_english_with_one_warning(tmp_path: Path) -> None:
