@@ -18,7 +18,7 @@ SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard sourc
 PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
 EPUBS := $(SLUGS:%=$(BUILD)/%.epub)
 HTMLS := $(SLUGS:%=$(BUILD)/%.html)
-CODE := $(shell find generator -name '*.py') $(shell find templates -type f)
+CODE := $(shell find generator -name '*.py' -o -name '*.yaml') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
 PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
 PROGRESS_FLAG := $(if $(filter-out 0,$(PROGRESS)),--progress)

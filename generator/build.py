@@ -14,6 +14,7 @@ from pathlib import Path
 from generator.errors import Problem, SourceError
 from generator.glossary import glossary_pass
 from generator.links import link_pass
+from generator.labels import document_labels
 from generator.model import Document
 from generator.pictures import check_pictures
 from generator.progress import Progress, silent
@@ -86,7 +87,7 @@ def run_passes(document: Document) -> tuple[Document, list[Problem]]:
 def render_document(document: Document, formats: list[str], out_dir: Path, options: BuildOptions,
                     progress: Progress | None = None) -> list[Output]:
     """Render one document into each requested format, in memory."""
-    env = make_environment(document.root)
+    env = make_environment(document.root, document_labels(document))
     outputs: list[Output] = []
     for name in (f for f in FORMATS if f in formats):
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)

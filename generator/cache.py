@@ -1,9 +1,10 @@
 """On-disk caches of start-up work, under the user's cache folder.
 
-Two things are cached: compiled Jinja templates and parsed hyphenation patterns. Both only
-save time at the start of a build (0.02 s and 0.05 s); no output depends on them, a damaged
-or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to
-pyphen reaches into its internals, so that part is in generator/engine.py.
+Three things are cached: compiled Jinja templates, parsed hyphenation patterns and (in
+generator/cldr.py) the CLDR facts of a document's language. They only save time at the start
+of a build (0.02 s, 0.05 s and 0.05 s); no output depends on them, a damaged or stale entry
+is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to pyphen
+reaches into its internals, so that part is in generator/engine.py.
 """
 
 from __future__ import annotations

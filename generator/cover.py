@@ -2,8 +2,9 @@
 
 The picture is white with the PDF's teal rule, the kind in spaced capitals, the title in
 bold Source Sans Pro and the subtitle under it; a teal band at the foot carries the
-publisher and date. Text is laid out with Pillow's basic layout engine (FreeType, no
-Raqm), so the bytes depend only on the pinned Pillow and fonts, not on the machine.
+publisher and the date, written in the document's language (generator/labels.py).
+Text is laid out with Pillow's basic layout engine (FreeType, no Raqm), so the bytes
+depend only on the pinned Pillow and fonts, not on the machine.
 A document may supply its own ``images/cover.png`` instead.
 
 The cover is a palette image: each text colour on its ground gets a ramp of ``SHADES``
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from generator.labels import labels_for
 from generator.model import Document, Metadata
 from generator.templates import font_faces
 
@@ -66,7 +68,7 @@ def cover_image(document: Document) -> bytes:
 def cover_alt_text(meta: Metadata) -> str:
     """What the cover shows, in words, for its alt text."""
     parts = [meta.kind, meta.title, meta.subtitle]
-    return "Cover: " + ". ".join(p for p in parts if p)
+    return labels_for(meta.language, meta.labels).format("cover_alt", description=". ".join(p for p in parts if p))
 
 
 def draw_cover(meta: Metadata) -> bytes:
@@ -120,7 +122,7 @@ def draw_band(image: Image.Image, meta: Metadata) -> None:
     y = BAND_TOP + 110
     if imprint:
         y = draw_lines(image, wrap(imprint, PUBLISHER)[:1], PUBLISHER, y) + 20
-    draw_lines(image, [meta.date.strftime("%-d %B %Y")], DATE, y)
+    draw_lines(image, [labels_for(meta.language, meta.labels).format_date(meta.date)], DATE, y)
 
 
 def fitting_title_style(title: str) -> TextStyle:

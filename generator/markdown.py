@@ -36,7 +36,7 @@ from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment
 
 CALLOUTS: dict[str, tuple[str, str]] = {
     # name: (opening tag, closing tag)
-    "note": ('<aside class="callout note" role="note">\n<p class="callout-label">Note</p>\n', "</aside>\n"),
+    "note": ('<aside class="callout note" role="note">\n<p class="callout-label">{note}</p>\n', "</aside>\n"),
     "keyfigure": ('<div class="callout keyfigure">\n', "</div>\n"),
     "quote": ('<blockquote class="callout pullquote">\n', "</blockquote>\n"),
 }
@@ -131,10 +131,10 @@ def plain_text(text: str) -> str:
     return "".join(_visible_text(tokens[0].children or [])) if tokens else text
 
 
-def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = False) -> RenderedMarkdown:
+def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = False, note_label: str = "Note") -> RenderedMarkdown:
     """Render a chapter's Markdown; its leading ``# `` heading becomes the chapter title."""
     md = block_parser()
-    env: dict[str, Any] = {"chapter_id": chapter_id}
+    env: dict[str, Any] = {"chapter_id": chapter_id, "note_label": note_label}
     tokens = md.parse(text, env)
     scan = SourceScan(text.splitlines(), path, allow_html)
     scan.walk(md, tokens, env)
@@ -487,8 +487,8 @@ def _visible_text(children: Sequence[Token]) -> list[str]:
 def _callout_renderer(open_tag: str, close_tag: str) -> Any:
     """A container render rule that emits fixed opening and closing markup."""
 
-    def render(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
-        return open_tag if tokens[idx].nesting == 1 else close_tag
+    def render(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: Any) -> str:
+        return open_tag.format(note=escape(env.get("note_label", "Note"))) if tokens[idx].nesting == 1 else close_tag
 
     return render
 

@@ -94,6 +94,8 @@ class Metadata:
     glossary_links: str = "first-per-chapter"
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
+    # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
+    labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

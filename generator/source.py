@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from generator import labels
 from generator.errors import Problem, SourceError, UsageError
 from generator.markdown import plain_text, render_chapter, render_inline, slugify
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
@@ -39,7 +40,7 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
-    kind: str  # "str", "date", "language", "list[str]", "bool" or "choice"
+    kind: str  # "str", "date", "language", "list[str]", "bool", "choice" or "labels"
     required: bool
     doc: str
     choices: tuple[str, ...] = ()
@@ -59,6 +60,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "keywords": Field("list[str]", False, "Keywords for the PDF and EPUB metadata."),
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
+    "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
 GLOSSARY_SCHEMA: dict[str, Field] = {
@@ -99,8 +101,10 @@ def read_document(root: Path) -> tuple[Document, list[Problem]]:
     meta_node = _read_yaml(meta_path, problems)
     values = _validate_mapping(meta_node, DOCUMENT_SCHEMA, meta_path, problems) if meta_node is not None else {}
     chapters_node = _value_node(meta_node, "chapters") if "chapters" in values else None
-    chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), meta_path, problems) if chapters_node else []
+    note_label = labels.labels_for(values.get("language", "en"), values.get("labels", ()))["note"]
+    chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), note_label, meta_path, problems) if chapters_node else []
     glossary = _load_glossary(root / GLOSSARY_FILE, problems)
+    _warn_language(meta_path, meta_node, values, problems)
     summary_node = _value_node(meta_node, "summary") if "summary" in values else None
     document = Document(
         slug=root.name,
@@ -111,6 +115,13 @@ def read_document(root: Path) -> tuple[Document, list[Problem]]:
         warnings=tuple(str(p) for p in problems if p.warning),
     )
     return document, problems  # the warnings too: they are printed with the errors when a build fails
+
+
+def _warn_language(path: Path, meta_node: yaml.Node | None, values: dict[str, Any], problems: list[Problem]) -> None:
+    """One warning, at the language, when the tool has no labels in that language (it uses English)."""
+    warning = labels.catalogue_warning(values["language"]) if "language" in values else ""
+    if warning and meta_node is not None and (node := _value_node(meta_node, "language")) is not None:
+        problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, warning, warning=True))
 
 
 def reading_order(problems: list[Problem]) -> list[Problem]:
@@ -139,6 +150,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         glossary_links=values.get("glossary_links", "first-per-chapter"),
         keywords=tuple(values.get("keywords", ())),
         allow_html=values.get("allow_html", False),
+        labels=values.get("labels", ()),
     )
 
 
@@ -247,6 +259,14 @@ class ItemError(ValueError):
         self.node = node
 
 
+class EntryErrors(ValueError):
+    """Wrong entries of a mapping, each reported at its own line with its own whole message."""
+
+    def __init__(self, errors: list[tuple[yaml.Node, str]]) -> None:
+        super().__init__("; ".join(message for _node, message in errors))
+        self.errors = errors
+
+
 def _convert(node: yaml.Node, spec: Field, key: str, path: Path, problems: list[Problem]) -> Any:
     """Convert one value node to the field's type, or record why it cannot be."""
     converter = CONVERTERS[spec.kind]
@@ -254,6 +274,8 @@ def _convert(node: yaml.Node, spec: Field, key: str, path: Path, problems: list[
         return converter(node, spec)
     except ItemError as exc:
         problems.append(_at(path, exc.node, f"'{key}' {exc}"))
+    except EntryErrors as exc:
+        problems.extend(_at(path, node, message) for node, message in exc.errors)
     except ValueError as exc:
         problems.append(_at(path, node, f"'{key}' {exc}"))
     return None
@@ -318,6 +340,56 @@ def _as_choice(node: yaml.Node, spec: Field) -> str:
     return text
 
 
+def _as_labels(node: yaml.Node, _spec: Field) -> tuple[tuple[str, labels.Override], ...]:
+    """Label overrides: known label keys to texts (a plural label may give its forms); every wrong entry is reported."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ValueError("must be a mapping of label names to texts")
+    found: dict[str, labels.Override] = {}
+    errors: list[tuple[yaml.Node, str]] = []
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        if key not in labels.reference().labels:
+            errors.append((key_node, labels.unknown_label_message(str(key))))
+        elif key in found:
+            errors.append((key_node, f"label '{key}' is given twice"))
+        else:
+            value = _label_value(key, value_node, errors)
+            if value is not None:
+                found[key] = value
+    if errors:
+        raise EntryErrors(errors)
+    return tuple(found.items())
+
+
+def _label_value(key: str, node: yaml.Node, errors: list[tuple[yaml.Node, str]]) -> labels.Override | None:
+    """One label's text, or a plural label's forms; None with an error when it is wrong."""
+    if not (isinstance(node, yaml.MappingNode) and labels.is_plural(key)):
+        return _label_text(key, node, errors)
+    before = len(errors)
+    forms: list[tuple[str, str | None]] = []
+    for form_node, text_node in node.value:
+        form = str(form_node.value)
+        if problem := labels.form_problem(key, form):
+            errors.append((form_node, problem))
+        forms.append((form, _label_text(key, text_node, errors)))
+    if "other" not in dict(forms):
+        errors.append((node, f"label '{key}' needs an 'other' form"))
+    return tuple((form, text) for form, text in forms if text is not None) if len(errors) == before else None
+
+
+def _label_text(key: str, node: yaml.Node, errors: list[tuple[yaml.Node, str]]) -> str | None:
+    """One text of a label, as written: not empty, with only the label's own placeholders."""
+    if not isinstance(node, yaml.ScalarNode):
+        errors.append((node, f"label '{key}' must be text" + (" or its forms (one, other...)" if labels.is_plural(key) else "")))
+        return None
+    text = node.value.strip(" \t\n")  # a no-break space is kept: French writes "«\u00a0" and "\u00a0:"
+    problem = labels.text_problem(key, text) if text and text != "~" else f"label '{key}' must not be empty"
+    if problem:
+        errors.append((node, problem))
+        return None
+    return text
+
+
 CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "str": _as_str,
     "date": _as_date,
@@ -325,6 +397,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "list[str]": _as_str_list,
     "bool": _as_bool,
     "choice": _as_choice,
+    "labels": _as_labels,
 }
 
 
@@ -339,7 +412,8 @@ def _value_node(mapping: yaml.Node, key: str) -> yaml.Node | None:
     return found[-1] if found else None
 
 
-def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, meta_path: Path, problems: list[Problem]) -> list[Chapter]:
+def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, note_label: str, meta_path: Path,
+                   problems: list[Problem]) -> list[Chapter]:
     """Render every listed chapter; report an empty list, missing, repeated and unlisted files."""
     if not node.value:
         problems.append(_at(meta_path, node, "the document has no chapters; list its Markdown files under 'chapters'"))
@@ -355,7 +429,7 @@ def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, meta_path: Pat
         path = _chapter_path(root, name, item, meta_path, problems)
         text = _read_text(path, problems) if path else None
         if path and text is not None:
-            chapters.append(_chapter(text, len(chapters) + 1, path, name, allow_html, problems))
+            chapters.append(_chapter(text, len(chapters) + 1, path, name, allow_html, note_label, problems))
     _warn_unlisted(root, set(first_line), problems)
     return chapters
 
@@ -380,10 +454,11 @@ def _warn_unlisted(root: Path, listed: set[str], problems: list[Problem]) -> Non
         problems.append(Problem(root / unlisted, 1, 1, "this Markdown file is not listed in 'chapters' and is not built", warning=True))
 
 
-def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, problems: list[Problem]) -> Chapter:
+def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, note_label: str,
+             problems: list[Problem]) -> Chapter:
     """Render one chapter file into a Chapter record."""
     chapter_id = f"ch{number}"
-    rendered = render_chapter(text, chapter_id, path, allow_html=allow_html)
+    rendered = render_chapter(text, chapter_id, path, allow_html=allow_html, note_label=note_label)
     problems.extend(rendered.problems)
     return Chapter(
         id=chapter_id,

@@ -9,6 +9,7 @@ import jinja2
 
 from generator import filters
 from generator.cache import template_cache
+from generator.labels import Labels, english
 
 
 def _project_templates() -> Path:
@@ -41,8 +42,12 @@ def template_dirs(document_root: Path | None) -> list[Path]:
     return [*dirs, PROJECT_TEMPLATES]
 
 
-def make_environment(document_root: Path | None = None) -> jinja2.Environment:
-    """A Jinja environment with autoescaping for markup, strict undefined names and our filters."""
+def make_environment(document_root: Path | None = None, labels: Labels | None = None) -> jinja2.Environment:
+    """A Jinja environment with autoescaping for markup, strict undefined names and our filters.
+
+    ``labels`` (English when not given) are the words the templates add, as the global
+    ``labels``; the filter ``format_date`` writes a date in their language.
+    """
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(document_root)])
     env = jinja2.Environment(
         loader=loader,
@@ -54,6 +59,8 @@ def make_environment(document_root: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["fonts"] = font_faces()
+    env.globals["labels"] = labels = labels or english()
+    env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
                        glossary_groups=filters.glossary_groups)
     return env

@@ -35,7 +35,7 @@ def test_every_subcommand_has_help_naming_its_options() -> None:
 
 @pytest.mark.slow
 def test_non_editable_install_gives_a_briefing_command_with_its_templates(tmp_path: Path) -> None:
-    """pip install of a copy of the project gives `briefing` with every sub-command, building from the shipped templates."""
+    """pip install of a copy of the project gives `briefing` with every sub-command, building from the shipped templates and label catalogues."""
     project = tmp_path / "project"
     for name in ("generator", "templates"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -53,6 +53,8 @@ def test_non_editable_install_gives_a_briefing_command_with_its_templates(tmp_pa
     where = subprocess.run([sys.executable, "-c", "import generator.templates as t; print(t.PROJECT_TEMPLATES)"],
                            capture_output=True, text=True, env=env, cwd=tmp_path).stdout.strip()
     assert Path(where) == target / "generator" / "_templates"
+    shipped = sorted(p.name for p in (target / "generator" / "catalogues").glob("*.yaml"))
+    assert shipped == sorted(p.name for p in (ROOT / "generator" / "catalogues").glob("*.yaml"))  # every language's labels
     built = subprocess.run([*command, "pdf", "themed", "--source", str(FIXTURES), "--out", str(tmp_path / "out")],
                            capture_output=True, text=True, env=env, cwd=tmp_path)
     assert built.returncode == 0, built.stderr

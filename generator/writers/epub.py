@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.engine import PackageWriter
+from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import read_picture
@@ -195,17 +196,18 @@ def qualify_link(link: Element, here: str, files: dict[str, str]) -> None:
 
 def content_parts(document: Document) -> list[Part]:
     """The content documents in reading order: cover, title page, contents, chapters, glossary."""
+    labels = document_labels(document)
     parts = [
-        Part("cover", "cover.xhtml", "Cover", "epub/cover.xhtml", in_toc=False),
-        Part("title", "title.xhtml", "Title page", "epub/title.xhtml"),
-        Part("nav", "nav.xhtml", "Contents", "epub/nav.xhtml", ("nav",), in_toc=False),
+        Part("cover", "cover.xhtml", labels["cover"], "epub/cover.xhtml", in_toc=False),
+        Part("title", "title.xhtml", labels["title_page"], "epub/title.xhtml"),
+        Part("nav", "nav.xhtml", labels["contents"], "epub/nav.xhtml", ("nav",), in_toc=False),
     ]
     parts += [
         Part(c.id, c.file_name, c.title, "epub/chapter.xhtml", sections=tuple(h for h in c.headings if h.level == 2))
         for c in document.chapters
     ]
     if document.glossary:
-        parts.append(Part("glossary", "glossary.xhtml", "Glossary", "epub/glossary.xhtml"))
+        parts.append(Part("glossary", "glossary.xhtml", labels["glossary"], "epub/glossary.xhtml"))
     return parts
 
 
@@ -259,7 +261,7 @@ def accessibility_metadata(document: Document) -> list[tuple[str, str]]:
 
 
 def accessibility_summary(has_images: bool) -> str:
-    """A plain-language account of what makes the book accessible."""
+    """A plain-language account of what makes the book accessible, in English whatever the book's language."""
     images = " Every picture has a text description, so the text alone conveys everything." if has_images else ""
     return (
         "This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. "
