@@ -24,21 +24,19 @@ REPORT_URL = "the project's issue tracker"
 def parser() -> argparse.ArgumentParser:
     """The argument parser for ``python -m generator``."""
     p = argparse.ArgumentParser(prog=program_name(), description="Build briefings as PDF and EPUB from source/.")
+    from generator.writers import WRITERS  # the registry of formats: one command each
+
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, help_text in (
-        ("pdf", "build the PDF briefing of each document"),
-        ("epub", "build the EPUB of each document"),
-        ("html", "build the self-contained web page of each document (styles and pictures inside)"),
-        ("all", "build both the PDF and the EPUB"),
-        ("check", "validate the sources and write nothing"),
-    ):
+    commands = [(name, spec.help) for name, spec in WRITERS.items()]
+    for name, help_text in (*commands, ("all", "build both the PDF and the EPUB"), ("check", "validate the sources and write nothing")):
         cmd = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
         cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
         if name != "check":
             cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
-        if name in {"pdf", "all"}:
+        if name == "all" or (name in WRITERS and WRITERS[name].paged):
             cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default: a4)")
+        if name in {"pdf", "all"}:
             cmd.add_argument("--marks", action="store_true", help="add crop marks and 3 mm bleed for a print shop")
             cmd.add_argument("--keep-html", action="store_true", help="also write the HTML handed to WeasyPrint")
         _add_progress_options(cmd)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -32,7 +33,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from generator import sanitize
 from generator.errors import Problem
 from generator.model import Footnote, Heading
-from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment
+from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment, to_xhtml, unwrap
 
 CALLOUTS: dict[str, tuple[str, str]] = {
     # name: (opening tag, closing tag)
@@ -48,7 +49,8 @@ TERM_IN_SOURCE = re.compile(r"\(\s*<?term:", re.IGNORECASE)
 DECORATIVE = "decorative"  # the image title that marks an image with no alt text as decorative
 
 
-PLACEHOLDER = re.compile("\ue000[0-9]+\ue001")
+PLACEHOLDER_SPLIT = re.compile("\ue000([0-9]+)\ue001")
+MAX_DEPTH = 100  # elements inside each other; far past any real text, well within what layout engines take
 PRIVATE_MARKS = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})  # never taken for a placeholder
 # `## Heading {#id}` or `{#id .class}`: Pandoc's attribute syntax for a heading's own id.
 HEADING_ATTRIBUTES = re.compile(r"\s*\{\s*#([^\s{}]+)((?:\s+\.[A-Za-z][\w-]*)*)\s*\}\s*$")
@@ -136,6 +138,7 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
     md = block_parser()
     env: dict[str, Any] = {"chapter_id": chapter_id, "note_label": note_label}
     tokens = md.parse(text, env)
+    _mark_block_lines(tokens)
     scan = SourceScan(text.splitlines(), path, allow_html)
     scan.walk(md, tokens, env)
     problems: list[Problem] = list(scan.problems)
@@ -153,8 +156,28 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
         problems=problems,
     )
     result.images, result.links = scan.images, scan.links
+    result.problems.extend(nesting_problems(result.body, path))
     result.problems.extend(_images_without_alt(tokens, path))
     return result
+
+
+def _mark_block_lines(tokens: list[Token]) -> None:
+    """Note on every block where it starts, for the problems later passes find inside it."""
+    for token in tokens:
+        if token.nesting == 1 and token.map and token.type != "heading_open":
+            token.attrSet(LINE, str(token.map[0] + 1))
+
+
+def nesting_problems(body: Fragment, path: Path) -> list[Problem]:
+    """A problem when elements nest deeper than MAX_DEPTH (found without recursion), at the block that does."""
+    depth = 0
+    for event, element in etree.iterwalk(body.root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_DEPTH:
+            line = next((int(e.get(LINE, "0")) for e in element.iterancestors() if e.get(LINE)), 1)
+            return [Problem(path, line, 1, f"elements are nested more than {MAX_DEPTH} levels deep here "
+                                           "(emphasis, quotes or lists inside each other); flatten them")]
+    return []
 
 
 def slugify(text: str) -> str:
@@ -349,13 +372,8 @@ class SourceScan:
         for child in token.children or []:
             child.content = child.content.translate(PRIVATE_MARKS)  # only our placeholders may look like one
         html = md.renderer.renderInline(token.children or [], md.options, {**env, "raw_html": keep})
-        cleaned = sanitize.clean_inline(html)
-        text = sanitize.text_of(PLACEHOLDER.sub("", cleaned))
-        restored = _restore(cleaned, keep)
-        if not sanitize.is_well_formed(restored):
-            # Raw HTML crossed a term mark or a link: keep the text, drop the marks (never broken XHTML).
-            restored = _restore(cleaned, ["" if _is_paired_mark(m) else m for m in keep])
-        clean = Token("clean_html", "", 0, content=restored, meta={"text": text})
+        restored = _restore(Fragment.parse(sanitize.clean_inline(html)).copy(), keep)
+        clean = Token("clean_html", "", 0, content=to_xhtml(restored, positions=True), meta={"text": "".join(restored.itertext())})
         token.children = [clean]
 
     def _raw_references(self, fragment: str, line: int) -> None:
@@ -422,16 +440,106 @@ def _set_position(element: Element, ref: Reference) -> None:
     element.set(COLUMN, str(ref.column))
 
 
-def _restore(cleaned: str, kept: list[str]) -> str:
-    """Put the set-aside markup back in place of its placeholders."""
+def _restore(root: Element, kept: list[str]) -> Element:
+    """Put the set-aside markup back into the cleaned tree, in place of its placeholders.
+
+    Placeholders are found in text nodes only (an author's U+E000 and U+E001 were replaced
+    before cleaning, so none can stand in an attribute). A whole element (a note call, a
+    picture) goes back where its placeholder is; a link or term mark, set aside as an opening
+    and a closing half, wraps what lies between its halves when the cleaned markup left both
+    halves side by side, and is dropped (its text kept) when raw HTML crossed it.
+    """
+    stand_ins = _stand_ins(root)
+    for index, stand_in in stand_ins.items():
+        if index < len(kept) and _kind(kept[index]) == "whole":
+            _replace_keeping_tail(stand_in, Fragment.parse(kept[index]).copy()[0])
+    for opening, closing in _pairs(kept):
+        start, end = stand_ins.get(opening), stand_ins.get(closing)
+        if start is None or end is None:
+            continue
+        if start.getparent() is end.getparent():
+            _wrap_between(start, end, Fragment.parse(kept[opening] + kept[closing]).copy()[0])
+        else:
+            _drop(start)
+            _drop(end)
+    for stand_in in (e for e in stand_ins.values() if e.getparent() is not None):
+        _drop(stand_in)  # a half whose other half the cleaner removed
+    return root
+
+
+STAND_IN = "kept"  # the element a placeholder becomes while the set-aside markup goes back
+
+
+def _stand_ins(root: Element) -> dict[int, Element]:
+    """Turn each placeholder in the tree's text into an empty stand-in element; them by index."""
+    found: dict[int, Element] = {}
+    for element in list(root.iter()):
+        for tail in (False, True):
+            text = element.tail if tail else element.text
+            if not text or "\ue000" not in text:
+                continue
+            pieces = PLACEHOLDER_SPLIT.split(text)  # text, index, text, index, ..., text
+            made = []
+            for number, after in zip(pieces[1::2], pieces[2::2], strict=True):
+                stand_in = etree.Element(STAND_IN)
+                stand_in.tail = after
+                found[int(number)] = stand_in
+                made.append(stand_in)
+            if tail:
+                element.tail = pieces[0]
+                for offset, stand_in in enumerate(made):
+                    element.addnext(stand_in) if offset == 0 else made[offset - 1].addnext(stand_in)
+            else:
+                element.text = pieces[0]
+                for offset, stand_in in enumerate(made):
+                    element.insert(offset, stand_in)
+    return found
+
+
+def _kind(markup: str) -> str:
+    """Set-aside markup is a 'whole' element, an 'opening' half or a 'closing' half."""
+    if markup.startswith("</"):
+        return "closing"
+    if markup.endswith("/>") or "</" in markup:
+        return "whole"
+    return "opening"
+
+
+def _pairs(kept: list[str]) -> list[tuple[int, int]]:
+    """The (opening, closing) halves of the set-aside markup, innermost first."""
+    pairs: list[tuple[int, int]] = []
+    open_halves: list[int] = []
     for index, markup in enumerate(kept):
-        cleaned = cleaned.replace(_placeholder(index), markup)
-    return cleaned
+        kind = _kind(markup)
+        if kind == "opening":
+            open_halves.append(index)
+        elif kind == "closing" and open_halves:
+            pairs.append((open_halves.pop(), index))
+    return pairs
 
 
-def _is_paired_mark(markup: str) -> bool:
-    """Whether set-aside markup is one half of a glossary term mark or of a Markdown link."""
-    return markup.startswith(('<span class="term-mark"', "<a ")) or markup in {"</span>", "</a>"}
+def _replace_keeping_tail(old: Element, new: Element) -> None:
+    """Put an element in another's place; the text after the old one follows the new one."""
+    new.tail = old.tail
+    old.getparent().replace(old, new)
+
+
+def _wrap_between(start: Element, end: Element, wrapper: Element) -> None:
+    """Move everything between two sibling stand-ins into wrapper, which takes their place."""
+    parent = start.getparent()
+    wrapper.text = start.tail
+    for sibling in list(start.itersiblings()):
+        if sibling is end:
+            break
+        wrapper.append(sibling)
+    wrapper.tail = end.tail
+    parent.replace(start, wrapper)
+    parent.remove(end)
+
+
+def _drop(stand_in: Element) -> None:
+    """Remove a stand-in, keeping the text after it."""
+    unwrap(stand_in)
 
 
 def _accept_link(_url: str) -> bool:

@@ -107,23 +107,6 @@ def to_xhtml(html: str) -> str:
     return escape(root.text or "", quote=False) + "".join(_element(child) for child in root)
 
 
-def is_well_formed(xhtml: str) -> bool:
-    """Whether a fragment parses as XML (with the epub: prefix the generated markup uses)."""
-    from lxml import etree
-
-    wrapped = f'<div xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">{xhtml}</div>'
-    try:
-        etree.fromstring(wrapped)
-    except etree.XMLSyntaxError:
-        return False
-    return True
-
-
-def text_of(xhtml: str) -> str:
-    """The visible text of a cleaned fragment."""
-    return _parse(xhtml).text_content()
-
-
 def _parse(html: str) -> lxml.html.HtmlElement:
     """Parse a fragment under a wrapping div (lxml's HTML parser never fails on bad markup)."""
     import lxml.html

@@ -102,18 +102,19 @@ def _deep_copy(root: Element) -> Element:
     return copied
 
 
-def to_xhtml(container: Element, epub_types: bool = False) -> str:
+def to_xhtml(container: Element, epub_types: bool = False, positions: bool = False) -> str:
     """Serialise a container's content as XHTML: empty elements closed, source positions dropped.
 
     With ``epub_types`` the ``epub:`` prefix is declared on the wrapper only, so that the
-    content's ``epub:type`` attributes need no declaration of their own in the output.
+    content's ``epub:type`` attributes need no declaration of their own in the output. With
+    ``positions`` the source positions stay (for markup that is parsed again into a tree).
     """
     wrapper = etree.Element(CONTAINER, nsmap={"epub": EPUB_NS} if epub_types else None)
     wrapper.text = container.text
     for child in container:
         wrapper.append(_deep_copy(child))
         wrapper[-1].tail = child.tail
-    _prepare(wrapper, xml=True)
+    _prepare(wrapper, xml=True, positions=positions)
     markup = etree.tostring(wrapper, encoding="unicode")
     if markup.endswith("/>"):  # an empty fragment
         return ""
@@ -130,10 +131,10 @@ def to_html(container: Element) -> str:
     return markup[len(f"<{CONTAINER}>") : -len(f"</{CONTAINER}>")]
 
 
-def _prepare(root: Element, xml: bool) -> None:
-    """Drop source positions; in XML, write every non-void empty element with an end tag."""
+def _prepare(root: Element, xml: bool, positions: bool = False) -> None:
+    """Drop source positions (unless kept); in XML, write every non-void empty element with an end tag."""
     for element in root.iter():
-        for name in [n for n in element.attrib if n.startswith(SOURCE_ATTRIBUTE)]:
+        for name in [n for n in element.attrib if n.startswith(SOURCE_ATTRIBUTE) and not positions]:
             del element.attrib[name]
         if xml and element.text is None and len(element) == 0 and element.tag not in VOID_ELEMENTS:
             element.text = ""

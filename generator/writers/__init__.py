@@ -60,20 +60,32 @@ class Writer(Protocol):
         ...
 
 
-# Each format and the class that writes it, imported only when the format is asked for.
-WRITERS: dict[str, str] = {
-    "pdf": "generator.writers.pdf:PdfWriter",
-    "epub": "generator.writers.epub:EpubWriter",
-    "html": "generator.writers.html:HtmlWriter",
-    "booklet": "generator.writers.handout:BookletWriter",
-    "2up": "generator.writers.handout:TwoUpWriter",
+@dataclass(frozen=True)
+class Format:
+    """One output format: the class that writes it (imported only when asked for) and what it is."""
+
+    writer: str  # "module:Class"
+    help: str
+    paged: bool = False  # takes the PDF's paper options
+
+
+# The one list of formats: the command line's commands and choices and the build all read it.
+WRITERS: dict[str, Format] = {
+    "pdf": Format("generator.writers.pdf:PdfWriter", "build the PDF briefing of each document", paged=True),
+    "epub": Format("generator.writers.epub:EpubWriter", "build the EPUB of each document"),
+    "html": Format("generator.writers.html:HtmlWriter",
+                   "build the self-contained web page of each document (styles and pictures inside)"),
+    "booklet": Format("generator.writers.handout:BookletWriter",
+                      "build <slug>-booklet.pdf: the PDF imposed in saddle-stitch order, to print and fold", paged=True),
+    "2up": Format("generator.writers.handout:TwoUpWriter",
+                  "build <slug>-2up.pdf: the PDF two pages to a sheet side, in reading order", paged=True),
 }
 FORMATS = tuple(WRITERS)
 
 
 def writer_for(name: str) -> Writer:
     """The writer of one format from the registry."""
-    module, _, cls = WRITERS[name].partition(":")
+    module, _, cls = WRITERS[name].writer.partition(":")
     return getattr(importlib.import_module(module), cls)()  # type: ignore[no-any-return]
 
 

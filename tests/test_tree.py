@@ -1,0 +1,70 @@
+"""Chapters as element trees: what the Markdown stage builds, and what passes and writers rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.markdown import render_chapter
+from generator.tree import Fragment, to_html, to_xhtml, unwrap
+
+PATH = Path("x.md")
+
+
+def body(markdown: str, allow_html: bool = False) -> str:
+    """The XHTML of a chapter's body."""
+    return render_chapter(f"# T\n\n{markdown}\n", "ch1", PATH, allow_html=allow_html).body.xhtml()
+
+
+def test_serialisers_close_empty_elements_and_drop_source_positions() -> None:
+    """XHTML closes every non-void element; HTML writes void ones bare; data-src-* never leave the tree."""
+    fragment = Fragment.parse('<p data-src-line="3">a<span></span><br/></p><table><tr><td></td></tr></table>')
+    assert fragment.xhtml() == "<p>a<span></span><br/></p><table><tr><td></td></tr></table>"
+    assert to_html(fragment.root) == "<p>a<span></span><br></p><table><tr><td></td></tr></table>"
+
+
+def test_epub_types_are_declared_once_on_the_wrapper() -> None:
+    """epub:type added by a writer needs no namespace declaration inside the fragment."""
+    root = Fragment.parse('<a href="#x">1</a>').copy()
+    root[0].set("{http://www.idpf.org/2007/ops}type", "noteref")
+    assert to_xhtml(root, epub_types=True) == '<a href="#x" epub:type="noteref">1</a>'
+
+
+def test_a_fragment_is_never_changed_by_its_users() -> None:
+    """copy() gives a tree to change; the fragment keeps its content."""
+    fragment = Fragment.parse("<p>a <b>b</b> c</p>")
+    root = fragment.copy()
+    unwrap(root.find(".//b"))
+    assert Fragment(root).xhtml() == "<p>a b c</p>" and fragment.xhtml() == "<p>a <b>b</b> c</p>"
+
+
+def test_raw_html_keeps_the_generated_markup_around_it() -> None:
+    """With allow_html, a paragraph's note call, picture and link go back into the cleaned HTML in place."""
+    html = body("Word <b>bold [link](https://a.org) and</b> more[^1] ![pic](p.png) <i>x</i>\n\n[^1]: Note.", allow_html=True)
+    assert html == ('<p>Word <b>bold <a href="https://a.org">link</a> and</b> more<a class="noteref" role="doc-noteref" '
+                    'id="ch1-fnref1" href="#ch1-fn1">1</a> <img src="p.png" alt="pic"/> <i>x</i></p>\n')
+
+
+def test_a_link_crossed_by_raw_html_keeps_its_text() -> None:
+    """A Markdown link whose halves raw HTML separates is dropped, its text kept, and the XHTML stays well-formed."""
+    assert body("Word [a <b>b](https://a.org) c</b> end", allow_html=True) == "<p>Word a <b>b c</b> end</p>\n"
+
+
+def test_placeholder_characters_written_by_an_author_are_inert() -> None:
+    """U+E000 digits U+E001 in an attribute or text never pull generated markup in (they become U+FFFD)."""
+    html = body('Word <span title="\ue0000\ue001">x</span> [l](https://x.org) \ue0001\ue001 y', allow_html=True)
+    assert html == '<p>Word <span title="\ufffd0\ufffd">x</span> <a href="https://x.org">l</a> \ufffd1\ufffd y</p>\n'
+
+
+def test_nesting_past_the_limit_is_a_located_error() -> None:
+    """Emphasis nested 500 deep is refused at its paragraph's line, not a RecursionError later."""
+    rendered = render_chapter("# T\n\nFine.\n\n" + "*" * 500 + "deep" + "*" * 500 + "\n", "ch1", PATH)
+    assert [str(p) for p in rendered.problems] == [
+        "x.md:5:1: elements are nested more than 100 levels deep here (emphasis, quotes or lists inside each other); flatten them"]
+    assert render_chapter("# T\n\n" + "*" * 40 + "deep" + "*" * 40 + "\n", "ch1", PATH).problems == []
+
+
+def test_heading_ids_stay_linear_for_many_equal_headings() -> None:
+    """Many headings with the same text get ch1-s, ch1-s-2 ... without a quadratic search (counted, not timed)."""
+    rendered = render_chapter("# T\n\n" + "\n\n".join("## S" for _ in range(3000)), "ch1", PATH)
+    ids = [h.id for h in rendered.headings]
+    assert ids[:3] == ["ch1-s", "ch1-s-2", "ch1-s-3"] and len(set(ids)) == 3000
