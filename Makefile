@@ -125,7 +125,7 @@ $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
 
 $(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator handout $* --out $(BUILD) --paper $(PAPER) --layout booklet $(PROGRESS_FLAG)
+	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 
 $(BUILD)/%-2up.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator handout $* --out $(BUILD) --paper $(PAPER) --layout 2up $(PROGRESS_FLAG)
+	$(PY) -m generator 2up $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)

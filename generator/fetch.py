@@ -1,8 +1,8 @@
 """The one URL fetcher: resources come only from the document's folder and the project's own files.
 
 WeasyPrint would otherwise read any file: URL and any web address a source names, which
-would let a chapter pull /etc/passwd or a tracking pixel into a handout. (Pictures named in
-chapters were already checked by the loader, with file and line; this is the second wall.)
+would let a chapter pull /etc/passwd or a tracking pixel into a handout. (Every picture was
+already checked by the pictures pass, with file and line; this is the second wall.)
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-# The only kinds of file a briefing is made of besides its text: pictures, stylesheets and fonts.
-MEDIA_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
+from generator.pictures import PICTURE_TYPES
+
+# The only kinds of file a briefing is made of besides its text: pictures (the one table of
+# them, in generator/pictures.py), stylesheets and fonts.
+MEDIA_TYPES = {ext: kind.media_type for ext, kind in PICTURE_TYPES.items()} | {
     ".css": "text/css",
     ".otf": "font/otf",
     ".ttf": "font/ttf",
