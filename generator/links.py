@@ -41,6 +41,7 @@ class Targets:
     owner: dict[str, str] = field(default_factory=dict)
     short: dict[str, dict[str, str]] = field(default_factory=dict)  # per chapter: 'why-now' -> 'ch2-why-now'
     chapters: dict[str, Chapter] = field(default_factory=dict)  # by their name in document.yaml
+    aliases: dict[str, str] = field(default_factory=dict)  # a chapter's own id (front matter) -> its id
 
     def add(self, anchor: str, part: str) -> None:
         """File an id under the part that holds it."""
@@ -62,6 +63,8 @@ def collect_targets(document: Document) -> Targets:
 def _collect_chapter(targets: Targets, chapter: Chapter) -> None:
     """The ids of one chapter, full and (for headings) short."""
     short = targets.short.setdefault(chapter.id, {})
+    if chapter.alias:
+        targets.aliases.setdefault(chapter.alias, chapter.id)
     for anchor in (chapter.id, f"{chapter.id}-title"):
         targets.add(anchor, chapter.id)
     for anchor, _ in ids(chapter.body.root):
@@ -91,7 +94,7 @@ def link_pass(document: Document) -> tuple[Document, list[Problem]]:
 def duplicate_ids(document: Document) -> list[Problem]:
     """Authors' heading ids given twice in the document."""
     problems: list[Problem] = []
-    first: dict[str, tuple[Chapter, int]] = {}
+    first: dict[str, tuple[Chapter, int]] = {c.alias: (c, 1) for c in reversed(document.chapters) if c.alias}
     for chapter in document.chapters:
         explicit = {h.id for h in chapter.headings if h.explicit}
         for anchor, element in ids(chapter.body.root):
@@ -156,6 +159,7 @@ class Resolver:
     def _fragment(self, url: str, name: str, path: Path, chapter: Chapter | None, where: tuple[int, int]) -> str | None:
         """``#name``: a short heading id of this chapter, or any id of the document."""
         found = self._in_chapter(name, chapter) if chapter else None
+        found = found or self.targets.aliases.get(name)
         if found is None and name in self.targets.owner:
             found = name
         if found is not None:
@@ -187,6 +191,8 @@ class Resolver:
     def _in_chapter(self, name: str, chapter: Chapter) -> str | None:
         """An id of a chapter by its short or full name."""
         found = self.targets.short.get(chapter.id, {}).get(name)
+        if found is None and self.targets.aliases.get(name) == chapter.id:
+            found = chapter.id
         if found is None and self.targets.owner.get(name) == chapter.id:
             found = name
         return found
@@ -194,7 +200,7 @@ class Resolver:
     def _near(self, name: str, chapter: Chapter | None, prefix: str) -> str:
         """'; did you mean …?' with the closest id a link could have meant, or ''."""
         names: Iterable[str] = self.targets.short.get(chapter.id, {}) if chapter else ()
-        candidates = list(names) + [a for a in self.targets.owner if _authored(a)]
+        candidates = list(names) + list(self.targets.aliases) + [a for a in self.targets.owner if _authored(a)]
         close = difflib.get_close_matches(name, candidates, n=1)
         return f"; did you mean '{prefix}{close[0]}'?" if close else ""
 

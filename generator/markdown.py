@@ -29,6 +29,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
 
 from generator import sanitize
 from generator.errors import Problem
@@ -50,6 +51,7 @@ DECORATIVE = "decorative"  # the image title that marks an image with no alt tex
 
 
 PLACEHOLDER_SPLIT = re.compile("\ue000([0-9]+)\ue001")
+FRONT_TITLE = re.compile(r"^title\s*:", re.MULTILINE)
 MAX_DEPTH = 100  # elements inside each other; far past any real text, well within what layout engines take
 PRIVATE_MARKS = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})  # never taken for a placeholder
 # `## Heading {#id}` or `{#id .class}`: Pandoc's attribute syntax for a heading's own id.
@@ -84,6 +86,7 @@ class RenderedMarkdown:
     images: list[Reference] = field(default_factory=list)
     links: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    front_matter: str = ""  # the YAML between the chapter's opening '---' lines (source.py reads it)
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +98,7 @@ def block_parser() -> MarkdownIt:
     # check would silently turn a refused URL (file:, javascript:) into plain text instead.
     md.validateLink = _accept_link
     md.enable("table")
+    md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     for name, (open_tag, close_tag) in CALLOUTS.items():
@@ -138,11 +142,13 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
     md = block_parser()
     env: dict[str, Any] = {"chapter_id": chapter_id, "note_label": note_label}
     tokens = md.parse(text, env)
+    front_matter = tokens.pop(0).content if tokens and tokens[0].type == "front_matter" else ""
     _mark_block_lines(tokens)
     scan = SourceScan(text.splitlines(), path, allow_html)
     scan.walk(md, tokens, env)
     problems: list[Problem] = list(scan.problems)
-    title_tokens, body = _split_title(tokens, path, problems)
+    titled = bool(FRONT_TITLE.search(front_matter))  # front matter's title stands in for the '# ' heading
+    title_tokens, body = _split_title(tokens, path, problems, required=not titled)
     headings = _assign_heading_ids(body, chapter_id, scan.lines, path, problems)
     body_tokens, note_tokens = _split_footnotes(body)
     title_inline = title_tokens[1] if title_tokens else None
@@ -154,6 +160,7 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
         headings=headings,
         footnotes=_render_footnotes(md, note_tokens, chapter_id, env),
         problems=problems,
+        front_matter=front_matter,
     )
     result.images, result.links = scan.images, scan.links
     result.problems.extend(nesting_problems(result.body, path))
@@ -186,16 +193,23 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "section"
 
 
-def _split_title(tokens: list[Token], path: Path, problems: list[Problem]) -> tuple[list[Token], list[Token]]:
-    """Take the leading level-1 heading off the token stream; report one that is missing or repeated."""
-    if len(tokens) < 3 or tokens[0].type != "heading_open" or tokens[0].tag != "h1":
-        line = tokens[0].map[0] + 1 if tokens and tokens[0].map else 1
+def _split_title(tokens: list[Token], path: Path, problems: list[Problem],
+                 required: bool = True) -> tuple[list[Token], list[Token]]:
+    """Take the leading level-1 heading off the token stream (comments before it are fine);
+    report one that is missing or a second one at the top level (inside a quote it is just a heading)."""
+    start = 0
+    while start < len(tokens) and tokens[start].type == "clean_html" and not tokens[start].content:
+        start += 1  # an HTML comment before the title
+    first = tokens[start] if start < len(tokens) else None
+    has_title = first is not None and first.type == "heading_open" and first.tag == "h1" and len(tokens) >= start + 3
+    if not has_title and required:
+        line = first.map[0] + 1 if first is not None and first.map else 1
         problems.append(Problem(path, line, 1, "a chapter must begin with a '# ' heading, its title"))
-        return [], tokens
-    for token in tokens[3:]:
-        if token.type == "heading_open" and token.tag == "h1" and token.map:
+    rest = tokens[start + 3 :] if has_title else tokens
+    for token in rest:
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0 and token.map:
             problems.append(Problem(path, token.map[0] + 1, 1, "only the chapter title may be a '# ' heading; use '## ' for sections"))
-    return tokens[:3], tokens[3:]
+    return (tokens[start : start + 3], tokens[:start] + rest) if has_title else ([], tokens)
 
 
 def _assign_heading_ids(tokens: list[Token], chapter_id: str, lines: list[str], path: Path,

@@ -47,6 +47,7 @@ class Chapter:
     body: Fragment
     headings: tuple[Heading, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
+    alias: str = ""  # the id an author gave the chapter in its front matter (links to it go to its start)
 
     @property
     def file_name(self) -> str:

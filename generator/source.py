@@ -24,7 +24,7 @@ import yaml
 
 from generator import labels
 from generator.errors import Problem, SourceError, UsageError
-from generator.markdown import plain_text, render_chapter, render_inline, slugify
+from generator.markdown import AUTHOR_ID, plain_text, render_chapter, render_inline, reserved_id, slugify
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
 
 DOCUMENT_FILE = "document.yaml"
@@ -61,6 +61,11 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
+}
+
+CHAPTER_SCHEMA: dict[str, Field] = {
+    "title": Field("str", False, "The chapter's title (inline Markdown), instead of its '# ' heading."),
+    "id": Field("str", False, "An id for the chapter's start, for links from other chapters: [see](#costs)."),
 }
 
 GLOSSARY_SCHEMA: dict[str, Field] = {
@@ -195,8 +200,11 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
     """Parse a YAML file into a node tree (with line numbers), refusing anchors and aliases."""
     text = _read_text(path, problems)
-    if text is None:
-        return None
+    return None if text is None else _parse_yaml(text, path, problems)
+
+
+def _parse_yaml(text: str, path: Path, problems: list[Problem]) -> yaml.Node | None:
+    """Parse YAML text into a node tree (with line numbers), refusing anchors and aliases."""
     try:
         for event in yaml.parse(text, Loader=YAML_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -456,21 +464,40 @@ def _warn_unlisted(root: Path, listed: set[str], problems: list[Problem]) -> Non
 
 def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, note_label: str,
              problems: list[Problem]) -> Chapter:
-    """Render one chapter file into a Chapter record."""
+    """Render one chapter file into a Chapter record; its front matter may give its title and id."""
     chapter_id = f"ch{number}"
     rendered = render_chapter(text, chapter_id, path, allow_html=allow_html, note_label=note_label)
     problems.extend(rendered.problems)
+    front = _front_matter(rendered.front_matter, path, problems)
+    title_markup = render_inline(front["title"]) if "title" in front else rendered.title_markup
     return Chapter(
         id=chapter_id,
         number=number,
         path=path,
         name=name,
-        title=rendered.title,
-        title_markup=rendered.title_markup,
+        title=plain_text(front["title"]) if "title" in front else rendered.title,
+        title_markup=title_markup,
         body=rendered.body,
         headings=tuple(rendered.headings),
         footnotes=tuple(rendered.footnotes),
+        alias=front.get("id", ""),
     )
+
+
+def _front_matter(text: str, path: Path, problems: list[Problem]) -> dict[str, Any]:
+    """The chapter's front matter (the YAML between its opening '---' lines), checked; {} when there is none."""
+    if not text.strip():
+        return {}
+    node = _parse_yaml("\n" + text, path, problems)  # the YAML starts on the file's second line
+    values = _validate_mapping(node, CHAPTER_SCHEMA, path, problems) if node is not None else {}
+    anchor = values.get("id", "")
+    if anchor and (not AUTHOR_ID.match(anchor) or reserved_id(anchor)):
+        id_node = _value_node(node, "id")
+        reason = "is reserved for the ids the tool generates" if AUTHOR_ID.match(anchor) else \
+            "must start with a letter and hold only letters, digits and - _ . :"
+        problems.append(_at(path, id_node, f"chapter id '{anchor}' {reason}"))
+        values.pop("id")
+    return values
 
 
 def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:

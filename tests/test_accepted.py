@@ -1,0 +1,49 @@
+"""Ordinary Markdown that authors write: front matter, comments before the title, headings inside quotes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_generator
+from tests.helpers import NS, epub_xml
+from tests.test_links import check, write_document
+
+
+def test_front_matter_gives_the_title_and_an_id_to_link_to(tmp_path: Path) -> None:
+    """`title:` replaces the '# ' heading (inline Markdown kept), `id:` is a link target for the chapter's start."""
+    root = write_document(tmp_path / "doc", {
+        "01.md": "---\ntitle: The *real* title\nid: costs\n---\nText.\n",
+        "02.md": "# Two\n\nBack to [the costs](#costs).\n",
+    })
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    title = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("//x:h1", namespaces=NS)[0]
+    assert title.xpath("string()") == "1 The real title" and title.xpath("x:em/text()", namespaces=NS) == ["real"]
+    links = epub_xml(out / "doc.epub", "EPUB/ch2.xhtml").xpath("//x:p/x:a/@href", namespaces=NS)
+    assert links == ["ch1.xhtml"]
+
+
+def test_front_matter_is_checked_like_document_yaml(tmp_path: Path) -> None:
+    """An unknown key and a reserved id in a chapter's front matter are refused at their lines."""
+    root = write_document(tmp_path / "doc", {"01.md": "---\ntitel: X\nid: ch9\n---\n# One\n\nText.\n"})
+    assert check(root) == (1, [
+        "doc/01.md:2:1: unknown key 'titel'; did you mean 'title'?",
+        "doc/01.md:3:5: chapter id 'ch9' is reserved for the ids the tool generates",
+        "build failed: 2 errors; nothing was written",
+    ])
+
+
+def test_a_comment_may_come_before_the_title_and_a_quote_may_hold_a_heading(tmp_path: Path) -> None:
+    """An HTML comment before '# Title' is dropped; '# ' inside a block quote is no second title."""
+    root = write_document(tmp_path / "doc", {"01.md": "<!-- draft 3 -->\n# One\n\n> # Quoted\n> text\n\nBody.\n"})
+    assert check(root)[0] == 0
+
+
+def test_a_second_top_level_title_is_still_refused(tmp_path: Path) -> None:
+    """Two '# ' headings at the top level: the second is refused at its line."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\nText.\n\n# Two\n"})
+    assert check(root) == (1, [
+        "doc/01.md:5:1: only the chapter title may be a '# ' heading; use '## ' for sections",
+        "build failed: 1 error; nothing was written",
+    ])
