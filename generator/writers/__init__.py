@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 import jinja2
+from markupsafe import Markup
 
 from generator.model import Document
 
@@ -40,6 +41,17 @@ class WriteContext:
     env: jinja2.Environment
     options: BuildOptions
     out_dir: Path
+
+
+@dataclass(frozen=True)
+class ContentMarkup:
+    """The document's content as one output's templates show it, each piece serialised by its writer."""
+
+    titles: dict[str, Markup]  # by chapter id
+    bodies: dict[str, Markup]  # by chapter id
+    notes: dict[str, Markup]  # by footnote id
+    definitions: dict[str, Markup]  # by glossary entry id
+    summary: list[Markup]  # the key points, in order
 
 
 @dataclass(frozen=True)

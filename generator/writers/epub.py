@@ -26,7 +26,7 @@ from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import read_picture
 from generator.tree import EPUB_NS, Element, Fragment, to_xhtml
-from generator.writers import Output, WriteContext, build_time
+from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COVER_FILE = SUPPLIED_COVER.as_posix()
@@ -118,7 +118,7 @@ class EpubMarkup:
         self.document = document
         self.files = id_files(document)
 
-    def part(self, file_name: str) -> PartMarkup:
+    def part(self, file_name: str) -> ContentMarkup:
         """The content serialised for one content document (links to its own ids stay bare)."""
         doc = self.document
         here = file_name
@@ -126,24 +126,13 @@ class EpubMarkup:
         def show(fragment: Fragment) -> Markup:
             return Markup(epub_xhtml(fragment, here, self.files))
 
-        return PartMarkup(
+        return ContentMarkup(
             titles={c.id: show(c.title_markup) for c in doc.chapters},
             bodies={c.id: show(c.body) for c in doc.chapters if c.file_name == here},
             notes={n.id: show(n.body) for c in doc.chapters if c.file_name == here for n in c.footnotes},
             definitions={e.id: show(e.definition) for e in doc.glossary} if here == "glossary.xhtml" else {},
             summary=[show(point) for point in doc.meta.summary],
         )
-
-
-@dataclass(frozen=True)
-class PartMarkup:
-    """What one content document's template shows, serialised."""
-
-    titles: dict[str, Markup]
-    bodies: dict[str, Markup]
-    notes: dict[str, Markup]
-    definitions: dict[str, Markup]
-    summary: list[Markup]
 
 
 def id_files(document: Document) -> dict[str, str]:

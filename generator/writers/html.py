@@ -20,7 +20,7 @@ from markupsafe import Markup
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.pictures import read_picture
 from generator.tree import Element, Fragment, to_html
-from generator.writers import Output, WriteContext
+from generator.writers import ContentMarkup, Output, WriteContext
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -31,17 +31,6 @@ class ChapterUses:
 
     chapter: Chapter
     uses: tuple[TermUse, ...]
-
-
-@dataclass(frozen=True)
-class WebMarkup:
-    """The document's content as the web page shows it, each piece already serialised."""
-
-    titles: dict[str, Markup]
-    bodies: dict[str, Markup]
-    notes: dict[str, Markup]
-    definitions: dict[str, Markup]
-    summary: list[Markup]
 
 
 class HtmlWriter:
@@ -62,7 +51,7 @@ class HtmlWriter:
         return [Output(self.output_path(ctx), html.encode("utf-8"))]
 
 
-def web_markup(document: Document) -> WebMarkup:
+def web_markup(document: Document) -> ContentMarkup:
     """Every piece of content adapted to one web page: pictures inside, headings one level down, tables scrollable."""
     pictures = picture_uris(document)
 
@@ -74,7 +63,7 @@ def web_markup(document: Document) -> WebMarkup:
             wrap_tables(root)
         return Markup(to_html(root))
 
-    return WebMarkup(
+    return ContentMarkup(
         titles={c.id: show(c.title_markup) for c in document.chapters},
         bodies={c.id: show(c.body, body=True) for c in document.chapters},
         notes={n.id: show(n.body) for c in document.chapters for n in c.footnotes},

@@ -8,7 +8,6 @@ term uses that the glossary's page numbers point at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -20,20 +19,10 @@ from generator.filters import heading_numbers, page_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, to_html, unwrap
-from generator.writers import Output, WriteContext, build_time, source_date_epoch
+from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 WEB_LINK = ("http://", "https://")
-
-
-@dataclass(frozen=True)
-class PrintMarkup:
-    """The document's content as the print template shows it, each piece already serialised."""
-
-    titles: dict[str, Markup]
-    bodies: dict[str, Markup]
-    definitions: dict[str, Markup]
-    summary: list[Markup]
 
 
 class PdfWriter:
@@ -78,12 +67,13 @@ class PdfWriter:
             return rendered.write_pdf(**options)
 
 
-def print_markup(document: Document) -> PrintMarkup:
+def print_markup(document: Document) -> ContentMarkup:
     """Every piece of content, transformed for print and serialised as HTML."""
     targets = page_anchors(document.glossary)
-    return PrintMarkup(
+    return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
         bodies={c.id: Markup(to_html(print_body(c, targets))) for c in document.chapters},
+        notes={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
     )
