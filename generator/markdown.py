@@ -358,13 +358,17 @@ class SourceScan:
                 self.links.append(self._mark(child, found if href else Reference("", found.line, found.column)))
             elif child.type == "html_inline" and sanitize.is_comment(child.content):
                 child.type, child.content = "clean_html", ""
+            elif child.type == "html_inline" and not self.allow_html and sanitize.is_plain_text_tag(child.content):
+                child.type = "text"  # `Option<T>`: no HTML element, so the author means the characters
+            elif child.type == "html_inline" and not self.allow_html and sanitize.is_harmless_tag(child.content):
+                raw = True  # <br>, <kbd>, <sup> ... without attributes: cleaned like allowed HTML
             elif child.type == "html_inline":
                 raw = True
                 self._raw_inline(child, line)
             line += child.content.count("\n") if child.type == "html_inline" else 0
             line += 1 if child.type in {"softbreak", "hardbreak"} else 0
-        if raw and self.allow_html:
-            self._clean_inline(md, token, env)
+        if raw:
+            self._clean_inline(md, token, env)  # what was refused never reaches the output anyway
 
     @staticmethod
     def _mark(child: Token, found: Reference) -> Reference:

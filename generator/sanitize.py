@@ -50,6 +50,37 @@ VOID_ELEMENTS = frozenset({"br", "hr", "img", "wbr", "col"})
 COMMENT = re.compile(r"<!--(?:(?!-->).)*-->", re.DOTALL)
 
 
+# Inline elements that need no permission: without attributes they can neither fetch, run nor
+# hide anything, and authors write them in ordinary Markdown (a line break in a table cell, keys).
+HARMLESS_INLINE = frozenset({"abbr", "b", "br", "cite", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s",
+                             "samp", "small", "strong", "sub", "sup", "u", "var", "wbr"})
+HTML_ELEMENTS = frozenset({
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo", "blockquote", "body",
+    "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del",
+    "details", "dfn", "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure", "font", "footer",
+    "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i",
+    "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "marquee", "math",
+    "menu", "meta", "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
+    "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "search", "section", "select",
+    "slot", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody",
+    "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var",
+    "video", "wbr",
+})
+TAG = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^>]*)?\s*(/?)>$", re.DOTALL)
+
+
+def is_harmless_tag(fragment: str) -> bool:
+    """Whether raw inline HTML is one tag of HARMLESS_INLINE with no attributes (<br>, </kbd>, <br/>)."""
+    found = TAG.match(fragment.strip())
+    return bool(found) and found.group(2).lower() in HARMLESS_INLINE and not (found.group(3) or "").strip()
+
+
+def is_plain_text_tag(fragment: str) -> bool:
+    """Whether what parses as a tag names no HTML element (`Option<T>`, `<Vec>`): text, not markup."""
+    found = TAG.match(fragment.strip())
+    return bool(found) and found.group(2).lower() not in HTML_ELEMENTS
+
+
 @dataclass(frozen=True)
 class RawReference:
     """A URL named in raw HTML (an ``img`` source or an ``a`` target), with its line in the fragment."""

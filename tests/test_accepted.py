@@ -47,3 +47,18 @@ def test_a_second_top_level_title_is_still_refused(tmp_path: Path) -> None:
         "doc/01.md:5:1: only the chapter title may be a '# ' heading; use '## ' for sections",
         "build failed: 1 error; nothing was written",
     ])
+
+
+def test_harmless_inline_tags_and_angle_bracket_words_need_no_allow_html(tmp_path: Path) -> None:
+    """<br> in a table cell, <kbd> and Option<T> build without allow_html; <span> is still refused."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\nPress <kbd>Ctrl</kbd>, use Option<T>.\n\n"
+                                                     "| a | b |\n|---|---|\n| one<br>two | x |\n"})
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    chapter = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml")
+    assert chapter.xpath("//x:kbd/text()", namespaces=NS) == ["Ctrl"]
+    assert "Option<T>" in chapter.xpath("string(//x:p[1])", namespaces=NS)
+    assert len(chapter.xpath("//x:td/x:br", namespaces=NS)) == 1
+    (root / "01.md").write_text("# One\n\nA <span>span</span>.\n", encoding="utf-8")
+    assert check(root)[0] == 1
