@@ -206,7 +206,7 @@ def _split_title(tokens: list[Token], path: Path, problems: list[Problem],
         line = first.map[0] + 1 if first is not None and first.map else 1
         problems.append(Problem(path, line, 1, "a chapter must begin with a '# ' heading, its title"))
     rest = tokens[start + 3 :] if has_title else tokens
-    for token in rest:
+    for token in rest if has_title or not required else ():  # without a title, its absence is the problem
         if token.type == "heading_open" and token.tag == "h1" and token.level == 0 and token.map:
             problems.append(Problem(path, token.map[0] + 1, 1, "only the chapter title may be a '# ' heading; use '## ' for sections"))
     return (tokens[start : start + 3], tokens[:start] + rest) if has_title else ([], tokens)

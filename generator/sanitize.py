@@ -139,10 +139,22 @@ def to_xhtml(html: str) -> str:
 
 
 def _parse(html: str) -> lxml.html.HtmlElement:
-    """Parse a fragment under a wrapping div (lxml's HTML parser never fails on bad markup)."""
+    """Parse a fragment under a wrapping div. lxml's HTML parser takes any bad markup, but finds
+    nothing at all in a fragment that is only a declaration (`<!DOCTYPE html>`): that is empty."""
+    import lxml.etree
     import lxml.html
 
-    return lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else lxml.html.fragment_fromstring("<div></div>")
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else _empty()
+    except lxml.etree.ParserError:
+        return _empty()
+
+
+def _empty() -> lxml.html.HtmlElement:
+    """An empty wrapping div."""
+    import lxml.html
+
+    return lxml.html.fragment_fromstring("<div></div>")
 
 
 def _element(element: lxml.html.HtmlElement) -> str:

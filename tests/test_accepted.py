@@ -62,3 +62,13 @@ def test_harmless_inline_tags_and_angle_bracket_words_need_no_allow_html(tmp_pat
     assert len(chapter.xpath("//x:td/x:br", namespaces=NS)) == 1
     (root / "01.md").write_text("# One\n\nA <span>span</span>.\n", encoding="utf-8")
     assert check(root)[0] == 1
+
+
+def test_doctype_and_processing_instructions_are_dropped_with_allow_html(tmp_path: Path) -> None:
+    """With allow_html, <!DOCTYPE html> (block or inline) and <?php ... ?> are dropped, never a crash."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\n<!DOCTYPE html>\n\nText <!DOCTYPE x> and <?php echo 1; ?> end.\n"},
+                          extra="allow_html: true\n")
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("string(//x:p)", namespaces=NS) == "Text  and  end."
