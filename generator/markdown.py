@@ -287,24 +287,24 @@ def _split_footnotes(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
 
 
 def _render_footnotes(md: MarkdownIt, tokens: list[Token], chapter_id: str, env: dict[str, Any]) -> list[Footnote]:
-    """Render each footnote's paragraphs as inline XHTML (paragraphs joined by line breaks)."""
+    """Render each footnote's blocks (paragraphs, lists, code, quotes): a note may hold any of them."""
     notes: list[Footnote] = []
-    current: list[str] = []
+    current: list[Token] = []
     number = 0
     for token in tokens:
         if token.type == "footnote_open":
             number, current = token.meta["id"] + 1, []
-        elif token.type == "inline":
-            current.append(md.renderer.renderInline(token.children or [], md.options, env))
         elif token.type == "footnote_close":
             notes.append(
                 Footnote(
                     number=number,
                     id=f"{chapter_id}-fn{number}",
                     ref_id=f"{chapter_id}-fnref{number}",
-                    body=Fragment.parse("<br />".join(current)),
+                    body=Fragment.parse(md.renderer.render(current, md.options, env).strip()),
                 )
             )
+        elif token.type not in {"footnote_anchor", "footnote_block_open", "footnote_block_close"}:
+            current.append(token)
     return notes
 
 

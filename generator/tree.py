@@ -186,3 +186,22 @@ def ids(container: Element) -> Iterator[tuple[str, Element]]:
         value = element.get("id")
         if value:
             yield value, element
+
+
+def split_leading_paragraph(container: Element) -> tuple[Element, Element]:
+    """Two copies of a container: the content of its first paragraph, and every block after it.
+
+    A footnote's number and back-link go inside its first paragraph; the blocks that may follow
+    (more paragraphs, a list, code) come after it. Content that does not start with a paragraph
+    is all "after".
+    """
+    first, rest = etree.Element(CONTAINER), _deep_copy(container)
+    lead = rest[0] if len(rest) else None
+    if lead is not None and lead.tag == "p" and not (rest.text or "").strip():
+        first = _deep_copy(lead)
+        first.tag = CONTAINER
+        first.attrib.clear()
+        rest.text = lead.tail
+        rest.remove(lead)
+    return first, rest
+

@@ -72,3 +72,27 @@ def test_doctype_and_processing_instructions_are_dropped_with_allow_html(tmp_pat
     result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("string(//x:p)", namespaces=NS) == "Text  and  end."
+
+
+def test_a_footnote_keeps_its_paragraphs_list_and_code_in_every_output(tmp_path: Path) -> None:
+    """A note with a second paragraph, a list and a code block keeps them in the EPUB, the web page and the PDF."""
+    from lxml import html as lxml_html
+
+    from tests.helpers import pdf_text, squash
+
+    root = write_document(tmp_path / "doc", {"01.md": (
+        "# One\n\nA claim.[^1]\n\n[^1]: First paragraph.\n\n    Second paragraph.\n\n    - alpha item\n    - beta item\n\n"
+        "    ```\n    code  line()\n    ```\n")})
+    out = tmp_path / "out"
+    for command in ("all", "html"):
+        result = run_generator(command, "doc", "--source", str(root.parent), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    note = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("//x:aside[@role='doc-footnote']", namespaces=NS)[0]
+    assert [p.xpath("string()").strip() for p in note.xpath("x:p", namespaces=NS)] == ["1. First paragraph.", "Second paragraph."]
+    assert note.xpath("x:ul/x:li/text()", namespaces=NS) == ["alpha item", "beta item"]
+    assert note.xpath("x:pre/x:code/text()", namespaces=NS) == ["code  line()\n"]
+    page = lxml_html.fromstring((out / "doc.html").read_bytes())
+    item = page.get_element_by_id("ch1-fn1")
+    assert item.xpath("p/text()") == ["Second paragraph."] and item.xpath("ul/li/text()") == ["alpha item", "beta item"]
+    text = squash(pdf_text(out / "doc.pdf"))
+    assert all(squash(s) in text for s in ("First paragraph.", "Second paragraph.", "alpha item", "beta item", "code line()"))

@@ -49,7 +49,8 @@ class ContentMarkup:
 
     titles: dict[str, Markup]  # by chapter id
     bodies: dict[str, Markup]  # by chapter id
-    notes: dict[str, Markup]  # by footnote id
+    notes: dict[str, Markup]  # by footnote id: the content of the note's first paragraph
+    note_blocks: dict[str, Markup]  # by footnote id: the blocks after its first paragraph
     definitions: dict[str, Markup]  # by glossary entry id
     summary: list[Markup]  # the key points, in order
 

@@ -25,7 +25,7 @@ from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import read_picture
-from generator.tree import EPUB_NS, Element, Fragment, to_xhtml
+from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -126,10 +126,13 @@ class EpubMarkup:
         def show(fragment: Fragment) -> Markup:
             return Markup(epub_xhtml(fragment, here, self.files))
 
+        notes = [(n.id, split_leading_paragraph(n.body.root)) for c in doc.chapters if c.file_name == here for n in c.footnotes]
+
         return ContentMarkup(
             titles={c.id: show(c.title_markup) for c in doc.chapters},
             bodies={c.id: show(c.body) for c in doc.chapters if c.file_name == here},
-            notes={n.id: show(n.body) for c in doc.chapters if c.file_name == here for n in c.footnotes},
+            notes={note_id: show(Fragment(first)) for note_id, (first, _) in notes},
+            note_blocks={note_id: show(Fragment(rest)) for note_id, (_, rest) in notes},
             definitions={e.id: show(e.definition) for e in doc.glossary} if here == "glossary.xhtml" else {},
             summary=[show(point) for point in doc.meta.summary],
         )

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.pictures import read_picture
-from generator.tree import Element, Fragment, to_html
+from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -66,7 +66,8 @@ def web_markup(document: Document) -> ContentMarkup:
     return ContentMarkup(
         titles={c.id: show(c.title_markup) for c in document.chapters},
         bodies={c.id: show(c.body, body=True) for c in document.chapters},
-        notes={n.id: show(n.body) for c in document.chapters for n in c.footnotes},
+        notes={n.id: show(Fragment(split_leading_paragraph(n.body.root)[0])) for c in document.chapters for n in c.footnotes},
+        note_blocks={n.id: show(Fragment(split_leading_paragraph(n.body.root)[1])) for c in document.chapters for n in c.footnotes},
         definitions={e.id: show(e.definition) for e in document.glossary},
         summary=[show(point) for point in document.meta.summary],
     )

@@ -18,10 +18,13 @@ from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
-from generator.tree import Element, Fragment, to_html, unwrap
+from generator.tree import Element, Fragment, split_leading_paragraph, to_html, unwrap
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# Blocks a footnote may hold after its first paragraph, written as spans inside the floated note.
+NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt", "dd", "div", "table", "tr", "td", "th",
+                         "thead", "tbody", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6", "hr"})
 WEB_LINK = ("http://", "https://")
 
 
@@ -73,7 +76,7 @@ def print_markup(document: Document) -> ContentMarkup:
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
         bodies={c.id: Markup(to_html(print_body(c, targets))) for c in document.chapters},
-        notes={},  # each note's text is inside its chapter's body, where it is called
+        notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
     )
@@ -145,9 +148,25 @@ def place_footnotes(root: Element, chapter: Chapter, targets: frozenset[str]) ->
 
 
 def _note_span(note_id: str, body: Fragment, targets: frozenset[str]) -> Element:
-    """A footnote's body as the span WeasyPrint floats to the foot of the page."""
-    content = body.copy()
-    prune_term_anchors(content, targets)
-    content.tag = "span"
-    content.attrib.update({"class": "footnote", "id": note_id})
-    return content
+    """A footnote's body as the span WeasyPrint floats to the foot of the page.
+
+    The note sits inside a paragraph, where HTML allows no blocks: its first paragraph's
+    content comes first, and every block after it becomes a span of class ``fn-<tag>``
+    that print.css sets as a block (a list item as a list item, code as preformatted).
+    """
+    first, rest = split_leading_paragraph(body.root)
+    for element in rest.iter():
+        if element.tag in NOTE_BLOCKS:
+            element.set("class", f"fn-{element.tag}" + (f" {element.get('class')}" if element.get("class") else ""))
+            if element.tag != "pre":  # the line breaks between blocks would become empty lines
+                element.tail = element.tail if (element.tail or "").strip() else None
+                element.text = element.text if (element.text or "").strip() or not len(element) else None
+            element.tag = "span"
+    rest.text = rest.text if (rest.text or "").strip() else None
+    first.extend(rest)
+    if len(rest) == 0 and rest.text:
+        first.text = (first.text or "") + rest.text
+    prune_term_anchors(first, targets)
+    first.tag = "span"
+    first.attrib.update({"class": "footnote", "id": note_id})
+    return first
