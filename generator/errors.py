@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ class Problem:
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"  # templates have lines only
-        return f"{display_path(self.path)}:{where}: {kind}{self.message}"
+        return printable(f"{display_path(self.path)}:{where}: {kind}{self.message}")
 
 
 class SourceError(Exception):
@@ -33,6 +34,23 @@ class SourceError(Exception):
 
 class UsageError(Exception):
     """The command line is wrong (unknown document, bad option)."""
+
+
+# Characters a terminal would act on or hide: C0 and C1 controls, line and paragraph separators,
+# bidirectional overrides and lone surrogates. A message quoting a value escapes them.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """Text safe to print on one terminal line: each control character written as an escape (\\x1b, \\n)."""
+    return UNPRINTABLE.sub(lambda m: NAMED_ESCAPES.get(m.group()) or _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    """A character as a Python-style escape."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def display_path(path: Path) -> str:

@@ -31,6 +31,11 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{
 GLOSSARY_LINK_MODES = ("first-per-chapter", "every", "none")
 # Characters XML 1.0 forbids: a chapter holding one could never become a valid EPUB.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What YAML refuses in a file, raw (C0 controls and U+FFFE are refused before YAML sees the text).
+YAML_REFUSES = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# What a YAML value may not hold, however it is written (a raw character or an escape such as
+# "\e", "\0" or "\uFFFE"): the characters XML forbids, DEL and the C1 controls, lone surrogates.
+NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Raster formats every EPUB reader and WeasyPrint show, by extension and by their first bytes.
 IMAGE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
@@ -196,12 +201,23 @@ def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.append(Problem(path, line, column, f"invalid YAML: {exc.problem or exc.context}"))
         return None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses anywhere, such as DEL or a C1 control
+        found = YAML_REFUSES.search(text)  # libyaml counts the position in bytes: find the character ourselves
+        position = found.start() if found else exc.position
+        problems.append(_at_position(path, text, position, f"control character U+{exc.character:04X} is not allowed"))
+        return None
     except RecursionError:
         problems.append(Problem(path, 1, 1, "invalid YAML: nested too deeply"))
         return None
     if node is None:
         problems.append(Problem(path, 1, 1, "the file is empty"))
     return node
+
+
+def _at_position(path: Path, text: str, position: int, message: str) -> Problem:
+    """A problem at a character offset of a file's text."""
+    line = text.count("\n", 0, position) + 1
+    return Problem(path, line, position - (text.rfind("\n", 0, position) + 1) + 1, message)
 
 
 def _validate_mapping(node: yaml.Node, schema: dict[str, Field], path: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -264,6 +280,8 @@ def _as_str(node: yaml.Node, _spec: Field) -> str:
         raise ValueError("must be text")
     if not node.value.strip() or node.value.strip() == "~":
         raise ValueError("must not be empty")
+    if found := NOT_IN_VALUES.search(node.value):
+        raise ValueError(f"must not hold the control character U+{ord(found.group()):04X}")
     return node.value.strip()  # the text as written: a term 'null', 'yes' or '1.0' stays that word
 
 
