@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ class UsageError(Exception):
     """The command line is wrong (unknown document, bad option)."""
 
 
+class OutputError(UsageError):
+    """The output folder cannot take the outputs (a file, read-only, full); like a usage error, exit 2."""
+
+
 # Characters a terminal would act on or hide: C0 and C1 controls, line and paragraph separators,
 # bidirectional overrides and lone surrogates. A message quoting a value escapes them.
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -54,11 +59,13 @@ def _escape(char: str) -> str:
 
 
 def display_path(path: Path) -> str:
-    """Show a path relative to the working directory when it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """Show a path relative to the working directory when it lies below it: as written first (a
+    symlink in the document folder is named, not its target), else with symlinks followed."""
+    cwd = Path.cwd()
+    for candidate, base in ((Path(os.path.abspath(path)), cwd), (path.resolve(), cwd.resolve())):
+        if candidate.is_relative_to(base):
+            return str(candidate.relative_to(base))
+    return str(path)
 
 
 def template_problem(error: Exception) -> Problem | None:

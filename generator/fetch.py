@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from generator.files import Unreadable, read_limited
+
 # The only kinds of file a briefing is made of besides its text: pictures, stylesheets and fonts.
 MEDIA_TYPES = {
     ".png": "image/png",
@@ -43,7 +45,11 @@ class SandboxedFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the file's bytes if it lies below an allowed folder, else raise RefusedResource."""
         path = self.resolve(url)
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type(path)})
+        try:
+            body = read_limited(path)
+        except Unreadable as error:
+            raise RefusedResource(f"refused {_short(url)}: {error.reason}") from None
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": media_type(path)})
 
     def resolve(self, url: str) -> Path:
         """The real path a URL names, after following symlinks; refuses what is not allowed."""

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -266,3 +267,75 @@ def test_random_documents_pass_epubcheck(blocks: list[str], terms: list[tuple[st
         path = Path(folder) / "random.epub"
         path.write_bytes(epub_for(blocks, terms, allow_html=True))
         assert epubcheck_problems(path) == []
+
+
+# --- hostile files in the document folder: pipes, devices, symlinks leading out ------------------
+
+
+def refused(result: subprocess.CompletedProcess[str], *lines: str) -> None:
+    """Exit 1 with exactly these problem lines and the summary."""
+    count = len(lines)
+    summary = f"build failed: {count} error{'s' if count != 1 else ''}; nothing was written"
+    assert (result.returncode, result.stderr.splitlines()) == (1, [*lines, summary])
+
+
+def test_glossary_that_is_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO as glossary.yaml is refused at once (no reader waits for a writer that never comes)."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nText.\n")
+    os.mkfifo(root / "glossary.yaml")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "generator", "check", "doc", "--source", "."], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    refused(result, "doc/glossary.yaml:1:1: cannot read the file: it is a named pipe, not a regular file")
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("name, target", [("glossary.yaml", "/dev/zero"), ("glossary.yaml", "/etc/passwd"),
+                                          ("document.yaml", "/etc/passwd")])
+def test_yaml_symlinks_leading_out_are_refused(tmp_path: Path, name: str, target: str) -> None:
+    """glossary.yaml or document.yaml linked to a file outside the folder (a device included) is never read."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nText.\n")
+    if name == "document.yaml":
+        (root / name).unlink()
+    (root / name).symlink_to(target)
+    result = generate("check", "doc", "--source", ".", cwd=tmp_path)
+    refused(result, f"doc/{name}:1:1: cannot read the file: it lies outside the document folder (a symlink leading out?)")
+
+
+def test_symlink_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    """A glossary.yaml that is a symlink to a file inside the folder is read as usual."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nThe AWS text.\n")
+    (root / "data").mkdir()
+    (root / "data" / "terms.yaml").write_text("- term: AWS\n  definition: Amazon's cloud.\n")
+    (root / "glossary.yaml").symlink_to("data/terms.yaml")
+    result = generate("check", "doc", "--source", ".", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "doc: ok (1 chapters, 1 glossary terms)\n")
+
+
+def test_symlinked_document_folder_keeps_its_slug(tmp_path: Path) -> None:
+    """source/<slug> as a symlink to a folder of another name builds <slug>.epub, not <target>.epub."""
+    write_document(tmp_path / "elsewhere" / "drafts-v2", "# Introduction\n\nText.\n")
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "briefing").symlink_to(tmp_path / "elsewhere" / "drafts-v2")
+    out = tmp_path / "build"
+    result = generate("epub", "briefing", "--source", "source", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in out.iterdir()] == ["briefing.epub"]
+
+
+def test_read_limited_refuses_devices_pipes_and_oversized_files(tmp_path: Path) -> None:
+    """Only regular files are read, and never more than limit + 1 bytes, even when the size says 0."""
+    from generator.files import TooLarge, Unreadable, read_limited
+
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    for name, reason in (("pipe", "it is a named pipe, not a regular file"), ("zero", "it is a device, not a regular file")):
+        with pytest.raises(Unreadable) as caught:
+            read_limited(tmp_path / name)
+        assert caught.value.reason == reason
+    with pytest.raises(Unreadable, match="lies outside the document folder"):
+        read_limited(tmp_path / "zero", inside=tmp_path)
+    with pytest.raises(TooLarge):  # /proc files report a size of 0 and hold more
+        read_limited(Path("/proc/self/maps"), limit=16)
+    (tmp_path / "ok.txt").write_bytes(b"x" * 16)
+    assert read_limited(tmp_path / "ok.txt", limit=16) == b"x" * 16
