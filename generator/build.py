@@ -15,7 +15,7 @@ from generator.model import Document
 from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, load_document
 from generator.templates import make_environment
-from generator.writers import BuildOptions, WriteContext, Writer, write_atomically
+from generator.writers import BuildOptions, WriteContext, Writer, write_all
 
 FORMATS = ("pdf", "epub", "html")
 
@@ -132,7 +132,5 @@ def writers_for(formats: list[str]) -> list[Writer]:
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:
-    """Write each output atomically."""
-    for output in outputs:
-        write_atomically(output.path, output.data)
-    return [o.path for o in outputs]
+    """Write all the outputs, or none of them (see writers.write_all)."""
+    return write_all(outputs)

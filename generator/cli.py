@@ -190,6 +190,10 @@ def run(args: argparse.Namespace) -> int:
     from generator.progress import make_progress
 
     progress = make_progress(getattr(args, "progress", "auto"))
+    if getattr(args, "out", None) is not None:
+        from generator.writers import check_output_folder
+
+        check_output_folder(args.out)
 
     if args.command == "new":
         return run_new(args)
