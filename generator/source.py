@@ -124,6 +124,7 @@ def load_document(root: Path) -> Document:
     chapters_node = _value_node(meta_node, "chapters") if "chapters" in values else None
     chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), meta_path, problems) if chapters_node else []
     glossary = _load_glossary(root / GLOSSARY_FILE, problems)
+    problems.extend(_cover_problems(root))
     if meta_node is None or any(not p.warning for p in problems):
         raise SourceError(_reading_order(problems))
     return Document(
@@ -134,6 +135,15 @@ def load_document(root: Path) -> Document:
         glossary=tuple(glossary),
         warnings=tuple(str(p) for p in problems if p.warning),
     )
+
+
+def _cover_problems(root: Path) -> list[Problem]:
+    """What is wrong with the document's own images/cover.png (Pillow is imported only when there is one)."""
+    if not os.path.lexists(root / "images" / "cover.png"):
+        return []
+    from generator.cover import cover_problems
+
+    return cover_problems(root)
 
 
 def _reading_order(problems: list[Problem]) -> list[Problem]:

@@ -339,3 +339,26 @@ def test_read_limited_refuses_devices_pipes_and_oversized_files(tmp_path: Path) 
         read_limited(Path("/proc/self/maps"), limit=16)
     (tmp_path / "ok.txt").write_bytes(b"x" * 16)
     assert read_limited(tmp_path / "ok.txt", limit=16) == b"x" * 16
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/passwd"])
+def test_cover_symlink_leading_out_is_reported_by_check_and_never_shipped(tmp_path: Path, target: str) -> None:
+    """images/cover.png linked to the build's environment or to passwd: `check` reports it, `epub` exits 1, no EPUB."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nText.\n")
+    (root / "images").mkdir()
+    (root / "images" / "cover.png").symlink_to(target)
+    line = "doc/images/cover.png:1:1: cannot read the file: it lies outside the document folder (a symlink leading out?)"
+    refused(generate("check", "doc", "--source", ".", cwd=tmp_path), line)
+    refused(generate("epub", "doc", "--source", ".", "--out", "build", cwd=tmp_path), line)
+    assert not (tmp_path / "build").exists()
+
+
+def test_supplied_cover_is_the_epub_cover(tmp_path: Path) -> None:
+    """A valid images/cover.png inside the folder passes `check` and is the EPUB's cover image, byte for byte."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nText.\n")
+    (root / "images").mkdir()
+    (root / "images" / "cover.png").write_bytes(PNG)
+    assert generate("check", "doc", "--source", ".", cwd=tmp_path).returncode == 0
+    result = generate("epub", "doc", "--source", ".", "--out", "build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert epub_members_from_bytes((tmp_path / "build" / "doc.epub").read_bytes())["EPUB/images/cover.png"] == PNG
