@@ -79,6 +79,8 @@ def template_problem(error: Exception) -> Problem | None:
             return None
         filename, line = frames[-1].filename, frames[-1].lineno
     message = getattr(error, "message", None) or str(error)
+    if type(error).__name__ == "SecurityError":  # jinja2.sandbox's refusal
+        message = f"{message.rstrip('.')}: templates run in a sandbox"
     return Problem(Path(filename), int(line or 1), 0, message)
 
 

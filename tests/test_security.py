@@ -362,3 +362,42 @@ def test_supplied_cover_is_the_epub_cover(tmp_path: Path) -> None:
     result = generate("epub", "doc", "--source", ".", "--out", "build", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert epub_members_from_bytes((tmp_path / "build" / "doc.epub").read_bytes())["EPUB/images/cover.png"] == PNG
+
+
+# --- a document's own templates: sandboxed, read only from inside the folder --------------------
+
+
+def test_cover_template_linked_to_passwd_is_refused(tmp_path: Path) -> None:
+    """templates/print/cover.html as a symlink to /etc/passwd is never read: exit 1 naming it, no PDF."""
+    root = write_document(tmp_path / "doc", "# Introduction\n\nText.\n")
+    (root / "templates" / "print").mkdir(parents=True)
+    (root / "templates" / "print" / "cover.html").symlink_to(PASSWD)
+    result = generate("pdf", "doc", "--source", ".", "--out", "build", cwd=tmp_path)
+    refused(result, "doc/templates/print/cover.html:1: cannot read the file: it lies outside the document folder (a symlink leading out?)")
+    assert not (tmp_path / "build").exists()
+
+
+def test_templates_folder_linked_outside_is_refused(tmp_path: Path) -> None:
+    """A templates/ folder that is a symlink to a folder outside the document is refused file by file."""
+    shared = tmp_path / "shared-theme" / "print"
+    shared.mkdir(parents=True)
+    (shared / "theme.css").write_text(":root { --accent: #a3242e; }\n")
+    root = write_document(tmp_path / "source" / "doc", "# Introduction\n\nText.\n")
+    (root / "templates").symlink_to(tmp_path / "shared-theme")
+    result = generate("pdf", "doc", "--source", ".", "--out", "../build", cwd=tmp_path / "source")
+    refused(result, "doc/templates/print/theme.css:1: cannot read the file: it lies outside the document folder (a symlink leading out?)")
+
+
+def test_sandbox_refuses_internals_paths_files_and_mutation() -> None:
+    """Templates reach no Python internals, no method of a path, module, class or file, change nothing, build nothing huge."""
+    from jinja2.sandbox import SecurityError
+
+    env = make_environment(None)
+    values = {"path": PASSWD, "items": [1, 2], "handle": io.BytesIO(b"secret"), "module": os}
+    for source in ("{{ cycler.__init__.__globals__.os.popen('id').read() }}", "{{ path.read_text() }}",
+                   "{{ path.parent }}", "{{ handle.read() }}", "{{ module.system('id') }}", "{{ items.append(3) }}",
+                   "{{ ''.__class__.__mro__ }}", "{{ 'x' * 2000000 }}", "{{ [0] * 10 ** 7 }}", "{{ 7 ** 100000 }}",
+                   "{{ lipsum.__globals__ }}", "{{ (path|attr('read_text'))() }}", "{{ [path]|map(attribute='name')|first }}"):
+        with pytest.raises(SecurityError):
+            env.from_string(source).render(**values)
+    assert env.from_string("{{ items|join(',') }} {{ 'ab' * 2 }} {{ 2 ** 10 }}").render(**values) == "1,2 abab 1024"
