@@ -10,6 +10,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -401,3 +402,195 @@ def test_sandbox_refuses_internals_paths_files_and_mutation() -> None:
         with pytest.raises(SecurityError):
             env.from_string(source).render(**values)
     assert env.from_string("{{ items|join(',') }} {{ 'ab' * 2 }} {{ 2 ** 10 }}").render(**values) == "1,2 abab 1024"
+
+
+# --- what templates produce: the output guard (generator/guard.py) -------------------------------
+
+
+def page(markup: str, head: str = "") -> str:
+    """A web page that opens as the guard requires, with markup in its body."""
+    return f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<title>T</title>{head}\n</head>\n<body>\n{markup}\n</body>\n</html>\n"
+
+
+@pytest.fixture(params=["own templates", "project templates"])
+def guard_env(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """An environment with the document's own templates (strict HTML parser) or the project's only (fast parser)."""
+    if request.param == "own templates":
+        (tmp_path / "templates" / "web").mkdir(parents=True)
+        (tmp_path / "templates" / "web" / "extra.css").write_text("p {}\n")
+        return make_environment(tmp_path)
+    return make_environment(None)
+
+
+# Seen only by the HTML standard's parser, used when the document has templates of its own.
+STRICT_ONLY = ('<!--> <meta http-equiv="refresh" content="0; url=https://phish.example/"> -->', '<body onload="x()">')
+
+
+@pytest.mark.parametrize("markup, message", [
+    ("<script>alert(1)</script>", "would run a script (<script> element)"),
+    ("<SCRIPT SRC=x.js></SCRIPT>", "would run a script (<script> element)"),
+    ('<svg><script>alert(1)</script></svg>', "would run a script (<script> element)"),
+    ('<img src="data:image/png;base64,AAAA" onerror="alert(1)">', "event handler attribute 'onerror'"),
+    ('<body onload="x()">', "event handler attribute 'onload'"),
+    ('<a href="javascript:alert(1)">x</a>', "would link to 'javascript:alert(1)'"),
+    ('<a href="java&#x09;script:alert(1)">x</a>', "would link to 'java\tscript:alert(1)'"),
+    ('<a href=" data:text/html,<script>x</script>">x</a>', "would link to ' data:text/html,<script>x</script>'"),
+    ('<svg><a xlink:href="javascript:x()"><text>t</text></a></svg>', "would link to 'javascript:x()'"),
+    ('<img src="http://tracker.example/p.png" alt="">', "would load 'http://tracker.example/p.png' from outside the file"),
+    ('<img src="//tracker.example/p.png" alt="">', "would load '//tracker.example/p.png'"),
+    ('<img src="images/local.png" alt="">', "would load 'images/local.png'"),
+    ('<img srcset="data:image/png;base64,AAAA 1x, https://t.example/2x.png 2x" alt="">', "would load 'https://t.example/2x.png'"),
+    ('<svg><use href="https://t.example/sprite.svg#i"/></svg>', "would load 'https://t.example/sprite.svg#i'"),
+    ('<svg><image xlink:href="file:///etc/passwd"/></svg>', "would load 'file:///etc/passwd'"),
+    ('<p style="background: url(https://t.example/p.png)">x</p>', "would load 'https://t.example/p.png'"),
+    ('<p style="background: u\\72l(https://t.example/e.png)">x</p>', "would load 'https://t.example/e.png'"),
+    ('<p style="width: expression(alert(1))">x</p>', "CSS expression()"),
+    ("<style>@import 'https://fonts.example/f.css';</style>", "would load 'https://fonts.example/f.css'"),
+    ('<style>p { background: image-set("https://t.example/a.png" 1x) }</style>', "would load 'https://t.example/a.png'"),
+    ('<link rel="dns-prefetch" href="//tracker.example">', "would load '//tracker.example'"),
+    ('<link rel="stylesheet" href="https://cdn.example/s.css">', "would load 'https://cdn.example/s.css'"),
+    ('<a href="https://example.com/" ping="https://t.example/ping">x</a>', "would load 'https://t.example/ping'"),
+    ('<form action="https://collect.example/"><button>Go</button></form>', "would load 'https://collect.example/'"),
+    ('<iframe src="data:text/html,x"></iframe>', "would embed other content (<iframe> element)"),
+    ('<object data="x.swf"></object>', "would embed other content (<object> element)"),
+    ('<base href="https://evil.example/">', "would embed other content (<base> element)"),
+    ('<meta http-equiv="refresh" content="0; url=https://phish.example/">', 'would redirect or set headers (<meta http-equiv="refresh">)'),
+    ('<!--> <meta http-equiv="refresh" content="0; url=https://phish.example/"> -->', "would redirect"),
+    ('<noscript><p title="</noscript><script>alert(1)</script>"></p></noscript>', "holds a <noscript> element"),
+    ('<svg><a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a></svg>', "would rewrite a link with SVG animation"),
+])
+def test_guard_refuses_scripts_and_outside_resources_in_the_web_page(guard_env: Any, markup: str, message: str) -> None:
+    """Each way of running code, redirecting or loading from outside the page is refused, with what it would do."""
+    from generator.errors import SourceError
+    from generator.guard import checked_web_page
+
+    if markup in STRICT_ONLY and len(guard_env.loader.loaders) == 1:
+        pytest.skip("lxml, used for the project's own templates, parses this differently from browsers (the policy stops it there)")
+    with pytest.raises(SourceError) as caught:
+        checked_web_page(page(markup), guard_env)
+    (problem,) = caught.value.problems
+    assert message in problem.message and problem.message.startswith("the web page ")
+
+
+def test_guard_lets_the_ordinary_page_through_with_its_policy(guard_env: Any) -> None:
+    """Links to the web, data: pictures, #fragments and inline styles pass; the policy opens the head."""
+    from generator.guard import POLICY, checked_web_page
+
+    markup = ('<a href="https://example.com/">w</a> <a href="mailto:a@example.com">m</a> <a href="#s">s</a>'
+              '<img src="data:image/png;base64,AAAA" alt="x"><svg><use href="#i"/></svg>'
+              '<p style="color: red; background: url(data:image/png;base64,AAAA)">x</p><style>p { fill: url(#g) }</style>')
+    checked = checked_web_page(page(markup), guard_env)
+    assert checked.split("\n")[3] == f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">'
+    assert checked.count(markup) == 1
+
+
+@pytest.mark.parametrize("start", ['<!DOCTYPE html>\n<html title="<head>">\n<head>', "<html>\n<head>",
+                                   "<!DOCTYPE html>\n<!-- x -->\n<html>\n<head>"])
+def test_guard_wants_the_head_first(guard_env: Any, start: str) -> None:
+    """A page that does not open with <!DOCTYPE html>, <html> and <head> (so that the policy comes first) is refused."""
+    from generator.errors import SourceError
+    from generator.guard import checked_web_page
+
+    with pytest.raises(SourceError, match="Content-Security-Policy"):
+        checked_web_page(f"{start}<title>T</title></head><body></body></html>", guard_env)
+
+
+def test_guard_checks_every_content_document_and_stylesheet_of_the_epub(tmp_path: Path) -> None:
+    """A script in any XHTML member, a remote @import in a stylesheet: refused; links inside the book pass."""
+    from generator.errors import SourceError
+    from generator.guard import checked_epub
+
+    def epub(members: dict[str, str]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as book:
+            for name, text in members.items():
+                book.writestr(name, text)
+        return buffer.getvalue()
+
+    xhtml = '<html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="stylesheet" href="styles/epub.css"/></head><body>{}</body></html>'
+    good = {"EPUB/ch1.xhtml": xhtml.format('<a href="ch2.xhtml#x">next</a><img src="images/a.png" alt=""/><a href="https://example.com/">w</a>'),
+            "EPUB/styles/epub.css": "p { background: url(../images/a.png) }"}
+    env = make_environment(None)
+    assert checked_epub(epub(good), env) == epub(good)
+    for name, text, message in (
+        ("EPUB/ch2.xhtml", xhtml.format("<script>x()</script>"), "the EPUB's ch2.xhtml would run a script"),
+        ("EPUB/ch2.xhtml", xhtml.format('<img src="https://t.example/p.png" alt=""/>'), "would load 'https://t.example/p.png' from outside the book"),
+        ("EPUB/ch2.xhtml", xhtml.format('<a href="javascript:x()">x</a>'), "would link to 'javascript:x()'"),
+        ("EPUB/styles/epub.css", "@import url(https://fonts.example/f.css);", "the EPUB's epub.css would load 'https://fonts.example/f.css'"),
+    ):
+        with pytest.raises(SourceError) as caught:
+            checked_epub(epub({**good, name: text}), env)
+        assert message in caught.value.problems[0].message
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+class Recorder:
+    """A web server on 127.0.0.1 that records every request it gets."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        requests: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+                requests.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.requests = requests
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def open_in_chromium(page_path: Path, profile: Path) -> str:
+    """The page's DOM after headless Chromium has loaded it and run what it would run."""
+    shown = subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                            "--virtual-time-budget=3000", "--dump-dom", page_path.as_uri()],
+                           capture_output=True, text=True, timeout=120)
+    assert "<title>" in shown.stdout, shown.stderr
+    return shown.stdout
+
+
+def test_hostile_web_page_runs_no_script_and_fetches_nothing_in_chromium(tmp_path: Path) -> None:
+    """The web page of a hostile document, with a script and remote resources slipped in after the build (as if
+    the guard had missed them), in headless Chromium: no script runs, no request leaves. The same page without
+    its Content-Security-Policy runs the script and fetches, so the test can see both."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed (Debian: apt-get install chromium): the page was not opened in a browser")
+    from generator.guard import POLICY_META
+
+    source = tmp_path / "source"
+    hostile = HOSTILE.replace('<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">file</a> ', "")
+    root = write_document(source / "doc", "# Introduction\n\nSafe text.\n\n" + hostile + "\n",
+                          meta_extra='allow_html: true\nsubtitle: "<script>document.title = \'ran\'</script>"\n')
+    (root / "images").mkdir()
+    (root / "images" / "dot.png").write_bytes(PNG)
+    result = generate("html", "doc", "--source", ".", "--out", str(tmp_path / "build"), cwd=source)
+    assert result.returncode == 0, result.stderr
+    recorder = Recorder()
+    origin = recorder.origin
+    slipped = (f"<script>document.title = 'ran'</script><img src=\"{origin}/pixel.png\" alt=\"\">"
+               f"<link rel=\"stylesheet\" href=\"{origin}/style.css\"><p style=\"background: url({origin}/bg.png)\">x</p>"
+               f"<iframe src=\"{origin}/frame\"></iframe><img src=\"data:image/png;base64,AAAA\" alt=\"\" onerror=\"document.title='ran'\">")
+    built = (tmp_path / "build" / "doc.html").read_text(encoding="utf-8")
+    assert built.count(POLICY_META) == 1
+    try:
+        guarded, unguarded = tmp_path / "guarded.html", tmp_path / "unguarded.html"
+        guarded.write_text(built.replace("</body>", slipped + "</body>"), encoding="utf-8")
+        dom = open_in_chromium(guarded, tmp_path / "profile-1")
+        assert "<title>ran</title>" not in dom and "Safe text." in dom
+        assert recorder.requests == []
+        unguarded.write_text(guarded.read_text(encoding="utf-8").replace(POLICY_META, ""), encoding="utf-8")
+        assert "<title>ran</title>" in open_in_chromium(unguarded, tmp_path / "profile-2")
+        assert recorder.requests != []
+    finally:
+        recorder.server.shutdown()

@@ -21,6 +21,7 @@ from lxml import etree
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.errors import Problem, SourceError
+from generator.guard import checked_epub
 from generator.model import Chapter, Document, Heading
 from generator.writers import WriteContext, build_time
 
@@ -111,7 +112,7 @@ class EpubWriter:
         book.add_item(epub.EpubNcx())
         book.toc = ncx_entries(parts, items)
         book.spine = [items[part.uid] for part in parts]
-        return repack_zip(package(book, document))
+        return checked_epub(repack_zip(package(book, document)), ctx.env)
 
     def _content_item(self, ctx: WriteContext, part: Part, parts: list[Part]) -> RawXhtml:
         """Render one content document from its template."""

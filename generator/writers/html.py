@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from generator.errors import Problem, SourceError
+from generator.guard import checked_web_page
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.writers import WriteContext
 
@@ -54,7 +55,7 @@ class HtmlWriter:
         template = ctx.env.get_template("web/document.html")
         html = template.render(doc=document, meta=document.meta, options=ctx.options,
                                uses_by_chapter={e.id: uses_by_chapter(document, e) for e in document.glossary})
-        return html.encode("utf-8")
+        return checked_web_page(html, ctx.env).encode("utf-8")
 
 
 def web_document(document: Document) -> Document:
