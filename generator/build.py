@@ -20,7 +20,7 @@ from generator.pictures import check_pictures
 from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, read_document, reading_order
 from generator.templates import make_environment
-from generator.writers import FORMATS, BuildOptions, Output, WriteContext, write_atomically, writer_for
+from generator.writers import FORMATS, BuildOptions, Output, WriteContext, write_all, writer_for
 
 __all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
 
@@ -97,7 +97,5 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:
-    """Write each output atomically."""
-    for output in outputs:
-        write_atomically(output.path, output.data)
-    return [o.path for o in outputs]
+    """Write all the outputs, or none of them (see writers.write_all)."""
+    return write_all(outputs)

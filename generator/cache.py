@@ -40,6 +40,10 @@ class QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
     Jinja and Python versions, so an edited template is compiled afresh.
     """
 
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        """Keyed apart from code compiled outside the sandbox (its ``*`` and ``**`` are compiled differently)."""
+        return super().get_cache_key(f"sandboxed:{name}", filename)
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Store a compiled template, or silently skip when the cache cannot be written."""
         try:

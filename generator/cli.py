@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from generator.errors import Problem, SourceError, UsageError, display_path, template_problem
+from generator.errors import Problem, SourceError, UsageError, display_path, printable, template_problem
 
 if TYPE_CHECKING:
     from generator.progress import Progress
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except SourceError as error:
         return _report(error.problems)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(printable(f"error: {error}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as error:  # WeasyPrint's fatal fetch error derives from BaseException
         if not _is_refused_resource(error):
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(printable(f"error: {error}"), file=sys.stderr)
         print("build failed: a resource was refused; nothing was written", file=sys.stderr)
         return EXIT_SOURCE
 
@@ -160,7 +160,7 @@ def _report_template_error(error: jinja2.TemplateError) -> int:
     """A template mistake, named by template file and line, as a source error."""
     problem = template_problem(error)
     if problem is None:
-        print(f"error: template: {error}", file=sys.stderr)
+        print(printable(f"error: template: {error}"), file=sys.stderr)
         print("build failed: 1 error; nothing was written", file=sys.stderr)
         return EXIT_SOURCE
     return _report([problem])
@@ -168,7 +168,7 @@ def _report_template_error(error: jinja2.TemplateError) -> int:
 
 def _report_internal(error: BaseException) -> int:
     """A bug: say so, say how to report it, and show the traceback only when asked."""
-    print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    print(printable(f"internal error: {type(error).__name__}: {error}"), file=sys.stderr)
     print(f"This is a bug in the generator. Please report it on {REPORT_URL} with the command you ran "
           "and the sources; set GENERATOR_DEBUG=1 to see the traceback.", file=sys.stderr)
     if _debug():
@@ -188,6 +188,10 @@ def run(args: argparse.Namespace) -> int:
     from generator.progress import make_progress
 
     progress = make_progress(getattr(args, "progress", "auto"))
+    if getattr(args, "out", None) is not None:
+        from generator.writers import check_output_folder
+
+        check_output_folder(args.out)
 
     if args.command == "new":
         return run_new(args)
@@ -212,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     for document in result.documents:
         _print_warnings(document.warnings)
     for path in result.written:
-        print(f"wrote {display_path(path)}")
+        print(printable(f"wrote {display_path(path)}"))
     return EXIT_OK
 
 
@@ -234,7 +238,7 @@ def run_handout(args: argparse.Namespace, progress: Progress) -> int:
     for document in result.documents:
         _print_warnings(document.warnings)
     for path in result.written:
-        print(f"wrote {display_path(path)}")
+        print(printable(f"wrote {display_path(path)}"))
     return EXIT_OK
 
 

@@ -5,7 +5,8 @@ bold Source Sans Pro and the subtitle under it; a teal band at the foot carries 
 publisher and the date, written in the document's language (generator/labels.py).
 Text is laid out with Pillow's basic layout engine (FreeType, no Raqm), so the bytes
 depend only on the pinned Pillow and fonts, not on the machine.
-A document may supply its own ``images/cover.png`` instead.
+A document may supply its own ``images/cover.png`` instead; it is checked like every source
+file (a regular file inside the folder, at most 10 MB) and decoded once, limited in pixels.
 
 The cover is a palette image: each text colour on its ground gets a ramp of ``SHADES``
 exact blends, and text is drawn as a coverage mask mapped onto its ramp. A 1600×2560
@@ -16,17 +17,21 @@ takes about 0.015 s and is a third of the size, with the same colours.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from generator.errors import Problem, SourceError, source_error
+from generator.files import MAX_SOURCE_BYTES, Unreadable, read_limited
 from generator.labels import labels_for
 from generator.model import Document, Metadata
 from generator.templates import font_faces
 
 SUPPLIED_COVER = Path("images") / "cover.png"
+MAX_COVER_PIXELS = 25_000_000  # 5000×5000; Pillow would decode up to 179 million before refusing
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 160
 ACCENT = (0x0B, 0x55, 0x63)  # the PDF's --accent
@@ -61,8 +66,50 @@ RAMPS = tuple(dict.fromkeys((s.colour, s.ground) for s in (KIND, TITLE, SUBTITLE
 
 def cover_image(document: Document) -> bytes:
     """The cover PNG: the document's own ``images/cover.png`` when it has one, else one drawn here."""
-    supplied = document.root / SUPPLIED_COVER
-    return supplied.read_bytes() if supplied.is_file() else draw_cover(document.meta)
+    supplied = supplied_cover(document.root)
+    return supplied if supplied is not None else draw_cover(document.meta)
+
+
+def cover_problems(root: Path) -> list[Problem]:
+    """What is wrong with the document's own cover, for ``check`` and the load (none when it has none)."""
+    try:
+        supplied_cover(root)
+    except SourceError as error:
+        return error.problems
+    return []
+
+
+def supplied_cover(root: Path) -> bytes | None:
+    """The document's ``images/cover.png``, or None when it has none; SourceError when it cannot be
+    the cover: not a regular file inside the folder (a symlink to ``/proc/self/environ`` would ship
+    the build's environment), over 10 MB, over MAX_COVER_PIXELS, not a PNG or not decodable."""
+    path = root / SUPPLIED_COVER
+    if not os.path.lexists(path):
+        return None
+    try:
+        data = read_limited(path, MAX_SOURCE_BYTES, inside=root)
+    except Unreadable as error:
+        raise source_error(path, 1, 1, error.message) from None
+    refusal = _picture_refusal(data)
+    if refusal:
+        raise source_error(path, 1, 1, refusal)
+    return data
+
+
+def _picture_refusal(data: bytes) -> str:
+    """Why bytes cannot be the cover (not a PNG, too many pixels, damaged), or ''."""
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as picture:
+            width, height = picture.size
+            if width * height > MAX_COVER_PIXELS:
+                return (f"the cover is {width}×{height} pixels; a cover may have at most "
+                        f"{MAX_COVER_PIXELS // 1_000_000} million (1600×2560 is usual)")
+            picture.load()
+    except Image.UnidentifiedImageError:
+        return "the cover is not a PNG picture"
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return "the cover is damaged and cannot be read"
+    return ""
 
 
 def cover_alt_text(meta: Metadata) -> str:

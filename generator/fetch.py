@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from generator.files import Unreadable, read_limited
 from generator.pictures import PICTURE_TYPES
 
 # The only kinds of file a briefing is made of besides its text: pictures (the one table of
@@ -26,21 +27,57 @@ MEDIA_TYPES = {ext: kind.media_type for ext, kind in PICTURE_TYPES.items()} | {
 }
 
 
+# The document folder's address as WeasyPrint sees it, the same wherever the folder lies:
+# WeasyPrint names each embedded picture after an md5 of its URL, so a real file: URL of the
+# folder would make the PDF's bytes depend on the folder's path.
+DOCUMENT_BASE = "file:///briefing-document/"
+
+
 class RefusedResource(FatalURLFetchingError):
     """A resource outside the allowed folders, on the network, of a kind we never read, or missing."""
 
 
-class SandboxedFetcher(URLFetcher):
-    """Serves file: URLs below a fixed set of folders; refuses everything else."""
+class FetchedResponse(URLFetcherResponse):
+    """A response whose file WeasyPrint may not read again by its path: it uses the bytes we read."""
 
-    def __init__(self, allowed_dirs: list[Path]) -> None:
+    @property
+    def path(self) -> None:
+        """No path: the bytes were read (and checked) here."""
+        return None
+
+
+class SandboxedFetcher(URLFetcher):
+    """Serves file: URLs below a fixed set of folders; refuses everything else.
+
+    With a ``document`` folder, :data:`DOCUMENT_BASE` stands for it: give WeasyPrint
+    :attr:`base_url`, and every URL of the folder is the same whatever its real path.
+    """
+
+    def __init__(self, allowed_dirs: list[Path], document: Path | None = None) -> None:
         super().__init__(allowed_protocols=("file",), fail_on_errors=True)
         self.allowed_dirs = [d.resolve() for d in allowed_dirs]
+        self.document = document.resolve() if document is not None else None
+
+    @property
+    def base_url(self) -> str:
+        """The base URL to hand WeasyPrint for the document's HTML."""
+        return DOCUMENT_BASE if self.document is not None else self.allowed_dirs[0].as_uri() + "/"
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the file's bytes if it lies below an allowed folder, else raise RefusedResource."""
-        path = self.resolve(url)
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type(path)})
+        real = self.real_url(url)
+        path = self.resolve(real)
+        try:
+            body = read_limited(path)
+        except Unreadable as error:
+            raise RefusedResource(f"refused {_short(real)}: {error.reason}") from None
+        return FetchedResponse(url, body=body, headers={"Content-Type": media_type(path)})
+
+    def real_url(self, url: str) -> str:
+        """The file: URL a URL of DOCUMENT_BASE stands for (any other URL unchanged)."""
+        if self.document is None or not url.startswith(DOCUMENT_BASE):
+            return url
+        return self.document.as_uri() + "/" + url[len(DOCUMENT_BASE):]
 
     def resolve(self, url: str) -> Path:
         """The real path a URL names, after following symlinks; refuses what is not allowed."""
@@ -63,7 +100,8 @@ def refuse_attachments(rendered: Any) -> None:
     ``rendered`` is a laid-out WeasyPrint document; attachments are only fetched when the
     PDF is written, so refusing here means they are never read.
     """
-    targets = [str(target) for page in rendered.pages for kind, target, *_ in page.links if kind == "attachment"]
+    targets = [str(target).removeprefix(DOCUMENT_BASE) for page in rendered.pages for kind, target, *_ in page.links
+               if kind == "attachment"]  # a file of the document is named by its path in the folder
     targets += ["<link rel=\"attachment\">" for _ in rendered.metadata.attachments]
     if targets:
         raise RefusedResource(f"refused attachment {_short(targets[0])}: files are never attached to the PDF")

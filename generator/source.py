@@ -23,17 +23,22 @@ from typing import Any
 import yaml
 
 from generator import labels
-from generator.errors import Problem, SourceError, UsageError
+from generator.errors import Problem, SourceError, UsageError, display_path
+from generator.files import MAX_SOURCE_BYTES, Unreadable, check_regular, is_inside, read_limited, reason
 from generator.markdown import AUTHOR_ID, plain_text, render_chapter, render_inline, reserved_id, slugify
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
 
 DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
-MAX_SOURCE_BYTES = 10 * 1024 * 1024
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
 GLOSSARY_LINK_MODES = ("first-per-chapter", "every", "none")
 # Characters XML 1.0 forbids: a chapter holding one could never become a valid EPUB.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What YAML refuses in a file, raw (C0 controls and U+FFFE are refused before YAML sees the text).
+YAML_REFUSES = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# What a YAML value may not hold, however it is written (a raw character or an escape such as
+# "\e", "\0" or "\uFFFE"): the characters XML forbids, DEL and the C1 controls, lone surrogates.
+NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -76,16 +81,33 @@ GLOSSARY_SCHEMA: dict[str, Field] = {
 
 
 def find_documents(source_dir: Path) -> list[str]:
-    """Slugs of every document folder (a folder holding document.yaml), sorted."""
-    if not source_dir.is_dir():
-        return []
-    return sorted(p.parent.name for p in source_dir.glob(f"*/{DOCUMENT_FILE}"))
+    """Slugs of every document folder (a folder holding document.yaml), sorted; a folder that
+    cannot be read is a usage error naming it, not a document silently left out."""
+    try:
+        if not source_dir.is_dir():
+            return []
+        folders = sorted(entry.name for entry in os.scandir(source_dir) if entry.is_dir())
+    except OSError as exc:
+        raise UsageError(f"cannot read the folder {display_path(source_dir)}: {reason(exc)}") from None
+    return [name for name in folders if _holds_document(source_dir / name)]
+
+
+def _holds_document(folder: Path) -> bool:
+    """Whether a folder holds document.yaml; one that cannot be looked into is a usage error."""
+    try:
+        os.lstat(folder / DOCUMENT_FILE)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise UsageError(f"cannot read the folder {display_path(folder)}: {reason(exc)}") from None
+    return True
 
 
 def document_root(source_dir: Path, slug: str) -> Path:
-    """The folder of one document; an unknown slug is a usage error listing the known ones."""
-    root = (source_dir / slug).resolve()
-    if not (root / DOCUMENT_FILE).is_file():
+    """The folder of one document, named by its slug even when it is a symlink (so that the outputs
+    are ``<slug>.pdf``, not the target's name); an unknown slug is a usage error listing the known ones."""
+    root = Path(os.path.normpath(source_dir.resolve() / slug))
+    if root == source_dir.resolve() or not _holds_document(root):
         known = ", ".join(find_documents(source_dir)) or "none"
         raise UsageError(f"no document '{slug}' in {source_dir} (documents: {known})")
     return root
@@ -103,13 +125,14 @@ def read_document(root: Path) -> tuple[Document, list[Problem]]:
     """Read, validate and render one document folder: as much of the model as can be read, and every problem."""
     problems: list[Problem] = []
     meta_path = root / DOCUMENT_FILE
-    meta_node = _read_yaml(meta_path, problems)
+    meta_node = _read_yaml(meta_path, problems, inside=root)
     values = _validate_mapping(meta_node, DOCUMENT_SCHEMA, meta_path, problems) if meta_node is not None else {}
     chapters_node = _value_node(meta_node, "chapters") if "chapters" in values else None
     note_label = labels.labels_for(values.get("language", "en"), values.get("labels", ()))["note"]
     chapters = _load_chapters(root, chapters_node, values.get("allow_html", False), note_label, meta_path, problems) if chapters_node else []
     glossary = _load_glossary(root / GLOSSARY_FILE, problems)
     _warn_language(meta_path, meta_node, values, problems)
+    problems.extend(_cover_problems(root))
     summary_node = _value_node(meta_node, "summary") if "summary" in values else None
     document = Document(
         slug=root.name,
@@ -127,6 +150,15 @@ def _warn_language(path: Path, meta_node: yaml.Node | None, values: dict[str, An
     warning = labels.catalogue_warning(values["language"]) if "language" in values else ""
     if warning and meta_node is not None and (node := _value_node(meta_node, "language")) is not None:
         problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, warning, warning=True))
+
+
+def _cover_problems(root: Path) -> list[Problem]:
+    """What is wrong with the document's own images/cover.png (Pillow is imported only when there is one)."""
+    if not os.path.lexists(root / "images" / "cover.png"):
+        return []
+    from generator.cover import cover_problems
+
+    return cover_problems(root)
 
 
 def reading_order(problems: list[Problem]) -> list[Problem]:
@@ -159,17 +191,14 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
     )
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
-    """A source file's text, or None with a problem when it is too large, not UTF-8 or not text."""
+def _read_text(path: Path, problems: list[Problem], inside: Path | None = None) -> str | None:
+    """A source file's text, or None with a problem when it is no regular file (inside ``inside``
+    when given), too large, unreadable, not UTF-8 or not text."""
     try:
-        size = path.stat().st_size
-    except OSError:
-        problems.append(Problem(path, 1, 1, "file not found"))
+        data = read_limited(path, MAX_SOURCE_BYTES, inside)
+    except Unreadable as exc:
+        problems.append(Problem(path, 1, 1, exc.message))
         return None
-    if size > MAX_SOURCE_BYTES:
-        problems.append(Problem(path, 1, 1, f"file is {size / 1024 / 1024:.1f} MB; source files are limited to 10 MB"))
-        return None
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -197,9 +226,9 @@ def _is_xml_text(text: str, path: Path, problems: list[Problem]) -> bool:
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read_yaml(path: Path, problems: list[Problem]) -> yaml.Node | None:
-    """Parse a YAML file into a node tree (with line numbers), refusing anchors and aliases."""
-    text = _read_text(path, problems)
+def _read_yaml(path: Path, problems: list[Problem], inside: Path) -> yaml.Node | None:
+    """Parse a YAML file of the folder ``inside`` into a node tree (with line numbers), refusing anchors and aliases."""
+    text = _read_text(path, problems, inside)
     return None if text is None else _parse_yaml(text, path, problems)
 
 
@@ -217,12 +246,23 @@ def _parse_yaml(text: str, path: Path, problems: list[Problem]) -> yaml.Node | N
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.append(Problem(path, line, column, f"invalid YAML: {exc.problem or exc.context}"))
         return None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses anywhere, such as DEL or a C1 control
+        found = YAML_REFUSES.search(text)  # libyaml counts the position in bytes: find the character ourselves
+        position = found.start() if found else exc.position
+        problems.append(_at_position(path, text, position, f"control character U+{exc.character:04X} is not allowed"))
+        return None
     except RecursionError:
         problems.append(Problem(path, 1, 1, "invalid YAML: nested too deeply"))
         return None
     if node is None:
         problems.append(Problem(path, 1, 1, "the file is empty"))
     return node
+
+
+def _at_position(path: Path, text: str, position: int, message: str) -> Problem:
+    """A problem at a character offset of a file's text."""
+    line = text.count("\n", 0, position) + 1
+    return Problem(path, line, position - (text.rfind("\n", 0, position) + 1) + 1, message)
 
 
 def _validate_mapping(node: yaml.Node, schema: dict[str, Field], path: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -295,6 +335,8 @@ def _as_str(node: yaml.Node, _spec: Field) -> str:
         raise ValueError("must be text")
     if not node.value.strip() or node.value.strip() == "~":
         raise ValueError("must not be empty")
+    if found := NOT_IN_VALUES.search(node.value):
+        raise ValueError(f"must not hold the control character U+{ord(found.group()):04X}")
     return node.value.strip()  # the text as written: a term 'null', 'yes' or '1.0' stays that word
 
 
@@ -415,9 +457,9 @@ def _at(path: Path, node: yaml.Node, message: str) -> Problem:
 
 
 def _value_node(mapping: yaml.Node, key: str) -> yaml.Node | None:
-    """The value node of a key in a validated mapping (the last one given)."""
+    """The value node of a key in a validated mapping (the first one given)."""
     found = [v for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key]
-    return found[-1] if found else None
+    return found[0] if found else None  # the one _validate_mapping converted; a repeat is reported there
 
 
 def _load_chapters(root: Path, node: yaml.Node, allow_html: bool, note_label: str, meta_path: Path,
@@ -447,12 +489,15 @@ def _chapter_path(root: Path, name: str, node: yaml.Node, meta_path: Path, probl
     path = root / name
     if not name.endswith(".md"):
         problems.append(_at(meta_path, node, f"chapter '{name}' must be a Markdown file ending in .md"))
-    elif Path(name).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+    elif Path(name).is_absolute() or not is_inside(path, root):
         problems.append(_at(meta_path, node, f"chapter '{name}' lies outside the document folder"))
-    elif not path.is_file():
-        problems.append(_at(meta_path, node, f"chapter '{name}' is listed but the file does not exist"))
     else:
-        return path
+        try:
+            check_regular(path)
+            return path
+        except Unreadable as exc:
+            problems.append(_at(meta_path, node, f"chapter '{name}' is listed but the file does not exist" if exc.missing
+                                else f"chapter '{name}' cannot be read: {exc.reason}"))
     return None
 
 
@@ -502,9 +547,9 @@ def _front_matter(text: str, path: Path, problems: list[Problem]) -> dict[str, A
 
 def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:
     """Read glossary.yaml (optional) into entries, in file order."""
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling symlink or a loop is reported, not taken for no glossary
         return []
-    node = _read_yaml(path, problems)
+    node = _read_yaml(path, problems, inside=path.parent)
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
@@ -514,7 +559,7 @@ def _load_glossary(path: Path, problems: list[Problem]) -> list[GlossaryEntry]:
     taken: set[str] = set()
     for item in node.value:
         values = _validate_mapping(item, GLOSSARY_SCHEMA, path, problems)
-        if "term" in values and "definition" in values:
+        if "term" in values and "definition" in values and _matchable(item, path, problems):
             entries.append(
                 GlossaryEntry(
                     id=glossary_anchor(values["term"], taken),
@@ -538,3 +583,14 @@ def glossary_anchor(term: str, taken: set[str]) -> str:
         anchor = f"g-{slug}-{digest[:6]}"
     taken.add(anchor)
     return anchor
+
+
+def _matchable(item: yaml.Node, path: Path, problems: list[Problem]) -> bool:
+    """Whether the entry's term and aliases each have a letter or digit, which a match starts from."""
+    forms = [_value_node(item, "term")]
+    aliases = _value_node(item, "aliases")
+    forms += aliases.value if isinstance(aliases, yaml.SequenceNode) else []
+    bad = [form for form in forms if form is not None and not re.search(r"\w", form.value)]
+    for form in bad:
+        problems.append(_at(path, form, f"the term or alias '{form.value.strip()}' has no letter or digit to match"))
+    return not bad

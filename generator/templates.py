@@ -1,15 +1,41 @@
-"""The one Jinja environment: the document's own templates first, the project's behind them."""
+"""The one Jinja environment: the document's own templates first, the project's behind them.
+
+A document folder may carry its own ``templates/``, written by whoever edits that folder, and
+its templates are included by the project's (``print/document.html`` includes the document's
+``print/theme.css``) and include the project's in turn. So the one environment is sandboxed,
+for the project's templates too: a template sees only the values it is given, never Python's
+internals (``cycler.__init__.__globals__.os``), never a method of a path, module, class or open
+file (``doc.root.read_text()``), cannot change the values it is given, and cannot build a string
+or list of more than a million items. Templates are read only as regular files inside their
+folder (a document's inside the document folder: a ``cover.html`` linked to ``/etc/passwd`` is
+refused) of at most 1 MB. What the templates produce is checked too (``generator/guard.py``).
+"""
 
 from __future__ import annotations
 
+import io
+import operator
+import os
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator import filters
 from generator.cache import template_cache
+from generator.errors import Problem, SourceError
+from generator.files import Unreadable, read_limited
 from generator.labels import Labels, english
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_SEQUENCE = 1_000_000  # items in a string or list a template builds with * or **
+# Objects whose methods reach the file system or Python's machinery: a template may not touch them.
+OFF_LIMITS = (PurePath, os.PathLike, types.ModuleType, type, io.IOBase)
 
 
 def _project_templates() -> Path:
@@ -42,14 +68,79 @@ def template_dirs(document_root: Path | None) -> list[Path]:
     return [*dirs, PROJECT_TEMPLATES]
 
 
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, also refusing paths, modules, classes and files, and huge repetitions."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """No attribute of a path, module, class or file; otherwise the sandbox's own rules."""
+        return not isinstance(obj, OFF_LIMITS) and super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: jinja2.runtime.Context, operator_name: str, left: Any, right: Any) -> Any:
+        """``*`` and ``**``, refusing results too large to be meant (``'x' * 10**9`` would take gigabytes)."""
+        if operator_name == "**":
+            if isinstance(right, int) and abs(right) > 1000 and not (isinstance(left, int) and abs(left) <= 1):
+                raise jinja2.sandbox.SecurityError(f"the power {left!r} ** {right!r} is too large for a template")
+            return operator.pow(left, right)
+        for sequence, count in ((left, right), (right, left)):
+            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and len(sequence) * count > MAX_SEQUENCE:
+                raise jinja2.sandbox.SecurityError(f"a template may not repeat a {type(sequence).__name__} "
+                                                   f"to more than {MAX_SEQUENCE:,} items")
+        return operator.mul(left, right)
+
+
+class ContainedLoader(jinja2.BaseLoader):
+    """Templates of one folder, each read as a regular file inside ``inside`` (the document folder
+    for a document's templates), at most MAX_TEMPLATE_BYTES, UTF-8; a refusal is a source error."""
+
+    def __init__(self, folder: Path, inside: Path) -> None:
+        self.folder = folder
+        self.inside = inside
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, its file name and a test of whether it changed since."""
+        path = self.folder.joinpath(*split_template_path(template))  # refuses '..' in the name
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = read_limited(path, MAX_TEMPLATE_BYTES, inside=self.inside)
+            text = data.decode("utf-8")
+        except Unreadable as error:
+            raise SourceError([Problem(path, 1, 0, error.message.replace("source files", "templates"))]) from None
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise SourceError([Problem(path, line, 0, "not valid UTF-8; save the template as UTF-8")]) from None
+        mtime = os.path.getmtime(path)
+        return text, str(path), lambda: _unchanged(path, mtime)
+
+    def list_templates(self) -> list[str]:
+        """Every template name the folder holds."""
+        return sorted(p.relative_to(self.folder).as_posix() for p in _files(self.folder))
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    """Whether a template file still has the modification time it was loaded with."""
+    try:
+        return os.path.getmtime(path) == mtime
+    except OSError:
+        return False
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    """The files below a folder."""
+    return (p for p in folder.rglob("*") if p.is_file())
+
+
 def make_environment(document_root: Path | None = None, labels: Labels | None = None) -> jinja2.Environment:
-    """A Jinja environment with autoescaping for markup, strict undefined names and our filters.
+    """The sandboxed Jinja environment with autoescaping for markup, strict undefined names and our filters.
 
     ``labels`` (English when not given) are the words the templates add, as the global
     ``labels``; the filter ``format_date`` writes a date in their language.
     """
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(document_root)])
-    env = jinja2.Environment(
+    loader = jinja2.ChoiceLoader([ContainedLoader(d, document_root if document_root and d != PROJECT_TEMPLATES else d)
+                                  for d in template_dirs(document_root)])
+    env = TemplateSandbox(
         loader=loader,
         bytecode_cache=template_cache(),
         autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "opf", "ncx"]),

@@ -16,7 +16,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import pytest
@@ -244,3 +247,159 @@ def test_parallel_make_builds_several_documents_safely(tmp_path: Path) -> None:
     assert outputs == ["alpha.epub", "alpha.pdf", "beta.epub", "beta.pdf", "gamma.epub", "gamma.pdf"]
     assert all((project / "build" / n).read_bytes().startswith(b"%PDF-") for n in outputs if n.endswith(".pdf"))
     assert all((project / "build" / n).read_bytes().startswith(b"PK\x03\x04") for n in outputs if n.endswith(".epub"))
+
+
+# --- environment problems: exit 1 for a source that cannot be read, 2 for the output folder -----
+
+NOBODY = 65534
+
+
+def unprivileged() -> list[str]:
+    """The command prefix that runs a process without root's power to read and write anything."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root and setpriv is missing: file permissions cannot be tested")
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+
+@pytest.fixture()
+def open_folder() -> Iterator[Path]:
+    """A temporary folder every user can enter (pytest's own are private to their owner)."""
+    folder = Path(tempfile.mkdtemp(prefix="briefing-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for path in (folder, *folder.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def generate_unprivileged(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command as an unprivileged user, with no cache (that user has no home)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BRIEFING_CACHE": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([*unprivileged(), sys.executable, "-m", "generator", *args], cwd=cwd,
+                          capture_output=True, text=True, env=env)
+
+
+def test_unreadable_chapter_is_a_source_error(open_folder: Path) -> None:
+    """A chapter the build may not read is refused at line 1 of the file (exit 1), not a crash."""
+    root = small_document(open_folder / "source")
+    (root / "01-intro.md").chmod(0o000)
+    result = generate_unprivileged("check", "doc", "--source", ".", cwd=open_folder / "source")
+    assert (result.returncode, result.stderr) == (1, "doc/01-intro.md:1:1: cannot read the file: permission denied\n"
+                                                     "build failed: 1 error; nothing was written\n")
+
+
+def test_unreadable_document_folder_is_a_usage_error(open_folder: Path) -> None:
+    """A document folder the build may not enter is named, with exit 2, whether named or found."""
+    root = small_document(open_folder / "source")
+    root.chmod(0o000)
+    for args in (["check", "doc"], ["check"]):
+        result = generate_unprivileged(*args, "--source", ".", cwd=open_folder / "source")
+        assert (result.returncode, result.stderr) == (2, "error: cannot read the folder doc: permission denied\n")
+
+
+def test_read_only_output_folder_is_a_usage_error(open_folder: Path) -> None:
+    """An output folder the build may not write is refused before any work, with exit 2, naming it."""
+    small_document(open_folder / "source")
+    (open_folder / "build").mkdir(mode=0o555)
+    result = generate_unprivileged("epub", "doc", "--source", ".", "--out", "../build", cwd=open_folder / "source")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: cannot write to ../build: it is not writable (permission denied)\n"
+
+
+@pytest.mark.parametrize("out, culprit", [("afile", "it"), ("afile/sub", "afile")])
+def test_output_folder_that_is_a_file_is_a_usage_error(tmp_path: Path, out: str, culprit: str) -> None:
+    """--out naming a file (or a folder below a file) exits 2 with one line, before anything is built."""
+    small_document(tmp_path)
+    (tmp_path / "afile").write_bytes(PREVIOUS)
+    result = generate("epub", "doc", "--source", ".", "--out", out, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: cannot write to {out}: {culprit} is a file, not a folder\n"
+    assert (tmp_path / "afile").read_bytes() == PREVIOUS
+
+
+FULL_DISK = """\
+import errno, os, sys
+import generator.writers as w
+real_write = os.write
+def write(fd, data):
+    if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp") and ".doc.epub." in os.readlink(f"/proc/self/fd/{fd}"):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return real_write(fd, data)
+w.os.write = write
+from generator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_disk_full_after_the_pdf_keeps_both_old_outputs(tmp_path: Path) -> None:
+    """`all` on a disk that fills up after the PDF is staged: exit 2 naming the EPUB, the old PDF and EPUB
+    both as they were (not a new PDF beside an old EPUB), and no temporary file."""
+    small_document(tmp_path / "source")
+    out = tmp_path / "build"
+    before = previous_build(out, "doc")
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, "all", "doc", "--source", ".", "--out", str(out)],
+                            cwd=tmp_path / "source", capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: cannot write {out}/doc.epub: no space left on device; nothing was written\n"
+    assert snapshot(out) == before
+
+
+def test_write_all_interrupted_while_staging_leaves_every_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the second of two outputs is staged: both old files unchanged, no temporary file."""
+    from generator import writers
+
+    for name in ("doc.pdf", "doc.epub"):
+        (tmp_path / name).write_bytes(PREVIOUS)
+    calls = []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(writers.os, "fsync", fsync)
+    outputs = [SimpleNamespace(path=tmp_path / "doc.pdf", data=b"new pdf"), SimpleNamespace(path=tmp_path / "doc.epub", data=b"new epub")]
+    with pytest.raises(KeyboardInterrupt):
+        writers.write_all(outputs)
+    assert snapshot(tmp_path) == {"doc.epub": PREVIOUS, "doc.pdf": PREVIOUS}
+
+
+KILLED = """\
+import os, signal, sys
+import generator.writers as w
+def commit(staged, replaced):
+    os.kill(os.getpid(), signal.SIGKILL)
+w._commit = commit
+from generator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_temporary_left_by_a_killed_build_is_removed_by_the_next(tmp_path: Path) -> None:
+    """A build killed (SIGKILL) after staging leaves a full-size temporary; the next build removes it,
+    but leaves alone one that a living build still holds."""
+    import fcntl
+
+    small_document(tmp_path / "source")
+    out = tmp_path / "build"
+    before = previous_build(out, "doc")
+    killed = subprocess.run([sys.executable, "-c", KILLED, "epub", "doc", "--source", ".", "--out", str(out)],
+                            cwd=tmp_path / "source", capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert killed.returncode == -9
+    (stale,) = [p for p in out.iterdir() if p.name.startswith(".doc.epub.")]
+    assert stale.stat().st_size > 1000 and snapshot(out) == {**before, stale.name: stale.read_bytes()}
+    held = out / ".doc.pdf.abcd1234.tmp"  # as if a parallel build were writing it
+    held.write_bytes(b"being written")
+    for path in (stale, held):
+        os.utime(path, (0, 0))  # old enough to be stale
+    with held.open("rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        result = generate("epub", "doc", "--source", ".", "--out", str(out), cwd=tmp_path / "source")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [held.name, "doc.epub", "doc.pdf"]
+    assert (out / "doc.epub").read_bytes().startswith(b"PK")

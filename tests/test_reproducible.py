@@ -55,3 +55,23 @@ def test_source_date_epoch_fixes_the_timestamps_and_the_bytes(tmp_path: Path) ->
     epub = tmp_path / "one" / "small.epub"
     opf = epub_xml(epub, opf_path(epub))
     assert opf.xpath("string(//opf:meta[@property='dcterms:modified'])", namespaces=NS) == "2023-11-14T22:13:20Z"
+
+
+def test_same_sources_in_another_folder_give_the_same_bytes(tmp_path: Path) -> None:
+    """A document with pictures, copied to two folders at different paths, builds to identical PDF, EPUB and web page."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    outputs = []
+    for place in ("a", "somewhere/much/deeper"):
+        source = tmp_path / place / "source"
+        shutil.copytree(FIXTURES / "web-doc", source / "web-doc")
+        out = tmp_path / place / "build"
+        build(out, source, "web-doc", None)
+        result = subprocess.run([sys.executable, "-m", "generator", "html", "web-doc", "--source", str(source), "--out", str(out)],
+                                cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert result.returncode == 0, result.stderr
+        outputs.append({name: (out / name).read_bytes() for name in ("web-doc.pdf", "web-doc.epub", "web-doc.html")})
+    for name in outputs[0]:
+        assert outputs[0][name] == outputs[1][name], name

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.engine import PackageWriter
+from generator.guard import checked_epub
 from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
@@ -98,7 +99,7 @@ class EpubWriter:
         book.add_item(epub.EpubNcx())
         book.toc = ncx_entries(parts, items)
         book.spine = [items[part.uid] for part in parts]
-        return [Output(self.output_path(ctx), repack_zip(package(book, document)))]
+        return [Output(self.output_path(ctx), checked_epub(repack_zip(package(book, document)), ctx.env))]
 
     def _content_item(self, ctx: WriteContext, part: Part, parts: list[Part], markup: EpubMarkup) -> RawXhtml:
         """Render one content document from its template."""

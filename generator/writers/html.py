@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from lxml import etree
 from markupsafe import Markup
 
+from generator.guard import checked_web_page
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.pictures import read_picture
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
@@ -48,7 +49,7 @@ class HtmlWriter:
         template = ctx.env.get_template("web/document.html")
         html = template.render(doc=document, meta=document.meta, options=ctx.options, markup=web_markup(document),
                                uses_by_chapter={e.id: uses_by_chapter(document, e) for e in document.glossary})
-        return [Output(self.output_path(ctx), html.encode("utf-8"))]
+        return [Output(self.output_path(ctx), checked_web_page(html, ctx.env).encode("utf-8"))]
 
 
 def web_markup(document: Document) -> ContentMarkup:

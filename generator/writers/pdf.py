@@ -59,8 +59,8 @@ class PdfWriter:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
         from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
 
-        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()])
-        html = HTML(string=markup, base_url=ctx.document.root.as_uri() + "/", url_fetcher=fetcher)
+        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()], document=ctx.document.root)
+        html = HTML(string=markup, base_url=fetcher.base_url, url_fetcher=fetcher)  # the same URLs in any folder
         options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
         preload_hyphenation(ctx.document.meta.language)
         with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():  # subsetting reads the epoch
