@@ -23,7 +23,7 @@ from generator.sanitize import clean_block, clean_inline
 from generator.templates import make_environment
 from generator.writers import BuildOptions, WriteContext
 from generator.writers.epub import EpubWriter
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_generator
 from tests.helpers import epubcheck_problems, pdf_text
 
 PASSWD = Path("/etc/passwd")
@@ -594,3 +594,14 @@ def test_hostile_web_page_runs_no_script_and_fetches_nothing_in_chromium(tmp_pat
         assert recorder.requests != []
     finally:
         recorder.server.shutdown()
+
+
+def test_a_picture_the_cleaner_makes_is_checked_like_the_others(tmp_path: Path) -> None:
+    """`<noscript><p title="</noscript><img src=http://…>">` parses differently before and after cleaning:
+    the picture the cleaned tree holds is what the pictures pass checks, so the remote picture is refused."""
+    chapter = '# Intro\n\n<noscript><p title="</noscript><img src=http://evil.example/x.png>"></noscript>\n\nText.\n'
+    root = write_document(tmp_path / "doc", chapter, "allow_html: true\n")
+    result = run_generator("epub", "doc", "--source", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "image 'http://evil.example/x.png' is not fetched" in result.stderr
+    assert not (tmp_path / "out" / "doc.epub").exists()
