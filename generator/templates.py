@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from generator import filters
+from generator.qr import qr_svg
 from generator.cache import template_cache
 from generator.labels import Labels, english
 
@@ -62,7 +63,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.globals["labels"] = labels = labels or english()
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
-                       glossary_groups=filters.glossary_groups)
+                       glossary_groups=filters.glossary_groups, qr_svg=qr_svg)
     return env
 
 
