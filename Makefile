@@ -13,6 +13,9 @@ NAME ?=
 BUILD := build
 FORMATS ?= pdf,epub,html
 PROGRESS ?=
+ALLOW_WARNINGS ?=
+QR ?=
+EMAIL_BUDGET ?= 10
 
 SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard source/*/document.yaml)))
 PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
@@ -33,7 +36,7 @@ ifeq ($(filter -j%,$(MAKEFLAGS))$(filter clean distclean,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
 endif
 
-.PHONY: all pdf epub html watch handout new check test golden ace ace-setup bench clean distclean help FORCE
+.PHONY: all pdf epub html watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -48,6 +51,10 @@ watch: $(STAMP) ## rebuild on every change to a source or template (FORMATS=pdf,
 	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
 handout: $(HANDOUTS) ## build build/<slug>-booklet.pdf to print and fold (LAYOUT=2up, PAPER=letter)
+
+dist: $(STAMP) ## every format of every document, assembled in build/dist/ (ALLOW_WARNINGS=1, QR=1, EMAIL_BUDGET=MB)
+	$(PY) -m generator dist $(DOC) --out $(BUILD) --paper $(PAPER) --email-budget $(EMAIL_BUDGET) \
+	  $(if $(filter-out 0,$(ALLOW_WARNINGS)),--allow-warnings) $(if $(filter-out 0,$(QR)),--qr) $(PROGRESS_FLAG)
 
 new: $(STAMP) ## create source/<NAME>/ with starter files that build at once (NAME=slug)
 	@test -n "$(NAME)" || { echo "usage: make new NAME=<slug>, e.g. make new NAME=water-policy-2027" >&2; exit 2; }

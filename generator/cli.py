@@ -42,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
         _add_progress_options(cmd)
     _add_watch_command(sub)
     add_handout_parser(sub)
+    add_dist_parser(sub)
     add_new_parser(sub)
     return p
 
@@ -97,6 +98,27 @@ def add_handout_parser(sub: argparse._SubParsersAction) -> None:
                      help="booklet: saddle-stitch order; 2up: reading order (default: booklet)")
     cmd.add_argument("--paper", choices=("a4", "letter"), default="a4",
                      help="sheet size: a4 (A5 pages) or letter (half-letter pages) (default: a4)")
+    _add_progress_options(cmd)
+
+
+def add_dist_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dist``: every format of every document, assembled into <out>/dist/ with a catalogue, a feed and checksums."""
+    cmd = sub.add_parser(
+        "dist", help="build every format of each document and assemble <out>/dist/ to send or publish",
+        description="Build the PDF, EPUB, web page, booklet and one-pager of each document, then assemble "
+                    "<out>/dist/: index.html (a catalogue page), one folder and one zip per document, feed.xml "
+                    "(Atom) and SHA256SUMS. Refuses to assemble while any document has a warning, unless "
+                    "--allow-warnings accepts them. The same sources always give the same bytes.")
+    cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
+    cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
+    cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="page size (default: a4)")
+    cmd.add_argument("--allow-warnings", action="store_true",
+                     help="assemble even when documents have warnings (they are still printed)")
+    cmd.add_argument("--qr", action="store_true",
+                     help="QR codes are wanted: a document without 'url:' in document.yaml is a warning")
+    cmd.add_argument("--email-budget", type=float, default=10.0, metavar="MB",
+                     help="warn when a PDF or EPUB is larger than this many megabytes (default: 10)")
     _add_progress_options(cmd)
 
 
@@ -197,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
         return run_new(args)
     if args.command == "handout":
         return run_handout(args, progress)
+    if args.command == "dist":
+        return run_dist(args, progress)
     if args.command == "check":
         documents = build.check(args.source, args.slugs, progress)
         for document in documents:
@@ -239,6 +263,32 @@ def run_handout(args: argparse.Namespace, progress: Progress) -> int:
         _print_warnings(document.warnings)
     for path in result.written:
         print(printable(f"wrote {display_path(path)}"))
+    return EXIT_OK
+
+
+def run_dist(args: argparse.Namespace, progress: Progress) -> int:
+    """Build and assemble <out>/dist/; refused (exit 1) while warnings are not accepted."""
+    from generator import dist
+
+    options = dist.DistOptions(paper=args.paper, allow_warnings=args.allow_warnings, qr=args.qr,
+                               email_budget_mb=args.email_budget)
+    try:
+        result = dist.dist(args.source, args.slugs, args.out, options, progress)
+    except dist.WarningsNotAccepted as refused:
+        for warning in refused.warnings:
+            print(warning, file=sys.stderr)
+        count = len(refused.warnings)
+        print(f"dist refused: {count} warning{'s' if count != 1 else ''} not accepted; nothing was written "
+              "(fix each as shown, or accept them all with --allow-warnings)", file=sys.stderr)
+        return EXIT_SOURCE
+    for document in result.documents:
+        _print_warnings(document.warnings)
+    for line in dist.size_report(result):
+        print(line)
+    for warning in result.size_warnings:
+        print(warning, file=sys.stderr)
+    print(f"assembled {display_path(result.folder)}/: {len(result.documents)} document"
+          f"{'s' if len(result.documents) != 1 else ''}, {len(result.files)} files")
     return EXIT_OK
 
 

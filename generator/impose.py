@@ -44,14 +44,15 @@ def padded_count(pages: int, multiple: int) -> int:
     return max(multiple, -(-pages // multiple) * multiple)
 
 
-def booklet_sides(pages: int) -> list[Side]:
+def booklet_sides(pages: int, back_page: bool = False) -> list[Side]:
     """Sheet sides in saddle-stitch order: sheet 1 front, sheet 1 back, sheet 2 front, ...
 
     With the count padded to P, the front of sheet i holds pages P-1-2i and 2i, its back
     2i+1 and P-2-2i (0-based): the outermost sheet carries the first and last pages.
+    With back_page, the last page stays the back of the booklet and the blanks go before it.
     """
     total = padded_count(pages, 4)
-    real = _real(pages)
+    real = _real_keeping_last(pages, total) if back_page and pages > 1 else _real(pages)
     sides: list[Side] = []
     for i in range(total // 4):
         sides.append((real(total - 1 - 2 * i), real(2 * i)))
@@ -65,10 +66,10 @@ def two_up_sides(pages: int) -> list[Side]:
     return [(real(i), real(i + 1)) for i in range(0, padded_count(pages, 2), 2)]
 
 
-def sides_for(layout: str, pages: int) -> list[Side]:
-    """The sheet sides of a layout."""
+def sides_for(layout: str, pages: int, back_page: bool = False) -> list[Side]:
+    """The sheet sides of a layout (back_page: a booklet's last page stays on its back)."""
     if layout == "booklet":
-        return booklet_sides(pages)
+        return booklet_sides(pages, back_page)
     if layout == "2up":
         return two_up_sides(pages)
     raise ValueError(f"unknown layout {layout!r} (layouts: {', '.join(LAYOUTS)})")
@@ -77,6 +78,11 @@ def sides_for(layout: str, pages: int) -> list[Side]:
 def _real(pages: int) -> Callable[[int], int | None]:
     """A function mapping a padded page index to itself, or to None when it is a blank."""
     return lambda index: index if index < pages else None
+
+
+def _real_keeping_last(pages: int, total: int) -> Callable[[int], int | None]:
+    """Like _real, but the last padded index is the last page and the blanks come before it."""
+    return lambda index: pages - 1 if index == total - 1 else (index if index < pages - 1 else None)
 
 
 def fit(page: tuple[float, float], half: tuple[float, float]) -> tuple[float, float, float]:
@@ -105,11 +111,14 @@ def output_suffix(layout: str) -> str:
     return f"-{layout}"
 
 
-def impose(pdf: bytes, layout: str, paper: str) -> bytes:
-    """Place the pages of a PDF two to a sheet side; keep metadata, links and the outline."""
+def impose(pdf: bytes, layout: str, paper: str, back_page: bool = False) -> bytes:
+    """Place the pages of a PDF two to a sheet side; keep metadata, links and the outline.
+
+    back_page keeps a booklet's last page (the one with the QR code to the web edition) on its back.
+    """
     reader = PdfReader(io.BytesIO(pdf))
     sheet = SHEET_SIZES[paper]
-    sides = sides_for(layout, len(reader.pages))
+    sides = sides_for(layout, len(reader.pages), back_page)
     boxes = [tuple(float(v) for v in page.mediabox) for page in reader.pages]
     where = placements(sides, boxes, sheet)
     writer = PdfWriter()

@@ -95,6 +95,7 @@ class Metadata:
     glossary_links: str = "first-per-chapter"
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
+    url: str = ""  # where the web edition will live; the PDF shows it with a QR code
     # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
     labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
 

@@ -45,7 +45,7 @@ NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
-    kind: str  # "str", "date", "language", "list[str]", "bool", "choice" or "labels"
+    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "url" or "labels"
     required: bool
     doc: str
     choices: tuple[str, ...] = ()
@@ -65,6 +65,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "keywords": Field("list[str]", False, "Keywords for the PDF and EPUB metadata."),
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
+    "url": Field("url", False, "Where the web edition will live (https://...); the PDF and booklet show it with a QR code."),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
@@ -188,6 +189,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         keywords=tuple(values.get("keywords", ())),
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),
+        url=values.get("url", ""),
     )
 
 
@@ -375,6 +377,14 @@ def _as_str_list(node: yaml.Node, spec: Field) -> list[str]:
     return items
 
 
+def _as_url(node: yaml.Node, spec: Field) -> str:
+    """A web address with a host: http:// or https://, no spaces."""
+    text = _as_str(node, spec)
+    if not re.fullmatch(r"https?://[^\s/?#.][^\s/?#]*(?:[/?#]\S*)?", text):
+        raise ValueError(f"must be a web address starting with https:// and naming a host, not '{text}'")
+    return text
+
+
 def _as_bool(node: yaml.Node, _spec: Field) -> bool:
     """true or false."""
     if node.tag != "tag:yaml.org,2002:bool":
@@ -446,6 +456,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "language": _as_language,
     "list[str]": _as_str_list,
     "bool": _as_bool,
+    "url": _as_url,
     "choice": _as_choice,
     "labels": _as_labels,
 }

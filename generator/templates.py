@@ -27,6 +27,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator import filters
+from generator.qr import qr_svg
 from generator.cache import template_cache
 from generator.errors import Problem, SourceError
 from generator.files import Unreadable, read_limited
@@ -153,7 +154,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.globals["labels"] = labels = labels or english()
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
-                       glossary_groups=filters.glossary_groups)
+                       glossary_groups=filters.glossary_groups, qr_svg=qr_svg)
     return env
 
 

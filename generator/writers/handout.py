@@ -17,7 +17,8 @@ class HandoutWriter:
         """Lay out the PDF, impose it, and return the one handout file."""
         pdf = PdfWriter().pdf(ctx)
         path = ctx.out_dir / f"{ctx.document.slug}{output_suffix(self.layout)}.pdf"
-        return [Output(path, impose(pdf, self.layout, ctx.options.paper))]
+        back_page = bool(ctx.document.meta.url)  # the QR code to the web edition stays on the back
+        return [Output(path, impose(pdf, self.layout, ctx.options.paper, back_page))]
 
 
 class BookletWriter(HandoutWriter):
