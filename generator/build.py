@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.budget import size_pass
 from generator.errors import Problem, SourceError
 from generator.glossary import glossary_pass
 from generator.links import link_pass
@@ -30,6 +31,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("pictures", check_pictures),
     ("glossary", glossary_pass),
     ("links", link_pass),
+    ("size", size_pass),
 )
 
 

@@ -99,7 +99,10 @@ class PictureCheck:
         written = unquote(parts.path)  # a '?v=2' or '#part' after the name changes nothing for a local file
         if CONTROL.search(written):
             return "", f"image '{url}' has a control character in its name"
-        path = (base / written).resolve()
+        try:
+            path = (base / written).resolve()
+        except (OSError, RuntimeError):  # a symlink loop, a name too long
+            return "", f"image '{url}' cannot be read"
         if not path.is_relative_to(self.resolved_root):
             return "", f"image '{url}' lies outside the document folder"
         if not path.is_file():

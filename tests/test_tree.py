@@ -68,3 +68,25 @@ def test_heading_ids_stay_linear_for_many_equal_headings() -> None:
     rendered = render_chapter("# T\n\n" + "\n\n".join("## S" for _ in range(3000)), "ch1", PATH)
     ids = [h.id for h in rendered.headings]
     assert ids[:3] == ["ch1-s", "ch1-s-2", "ch1-s-3"] and len(set(ids)) == 3000
+
+
+def test_a_document_over_the_size_budget_is_refused_before_layout(tmp_path: Path) -> None:
+    """20,000 headings are refused by `check` with the budget named, instead of exhausting memory in the PDF."""
+    from generator import budget
+    from tests.test_links import check, write_document
+
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\n" + "".join(f"## S{n}\n\nText {n}.\n\n" for n in range(20_000))})
+    code, lines = check(root)
+    assert code == 1 and lines[0].startswith("doc/document.yaml:1:1: the document is too large to lay out: 40,001 elements, "
+                                             "20,000 headings and 0 glossary uses weigh 220,001")
+    assert f"over the limit of {budget.MAX_WEIGHT:,}" in lines[0]
+
+
+def test_a_picture_named_through_a_symlink_loop_is_refused(tmp_path: Path) -> None:
+    """A picture whose name is a symlink loop is a source error, not a crash."""
+    from tests.test_links import check, write_document
+
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\n![a loop](loop.png)\n"})
+    (root / "loop.png").symlink_to(root / "loop.png")
+    code, lines = check(root)
+    assert code == 1 and "image 'loop.png'" in lines[0], lines
