@@ -36,7 +36,7 @@ from generator.model import Document
 from generator.pictures import PICTURE_TYPES
 from generator.progress import Progress, silent
 from generator.templates import make_environment
-from generator.writers import WRITERS, BuildOptions, Output, build_time, write_atomically, writer_for
+from generator.writers import WRITERS, BuildOptions, Output, build_time, write_atomically
 
 DIST_FOLDER = "dist"
 DEFAULT_EMAIL_BUDGET_MB = 10.0

@@ -31,7 +31,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from generator import sanitize
+from generator import code, sanitize
 from generator.errors import Problem
 from generator.model import Footnote, Heading
 from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment, to_xhtml, unwrap
@@ -41,6 +41,8 @@ CALLOUTS: dict[str, tuple[str, str]] = {
     "note": ('<aside class="callout note" role="note">\n<p class="callout-label">{note}</p>\n', "</aside>\n"),
     "keyfigure": ('<div class="callout keyfigure">\n', "</div>\n"),
     "quote": ('<blockquote class="callout pullquote">\n', "</blockquote>\n"),
+    # Not a callout: what it holds (a wide table) is set on a landscape page of its own in the PDF.
+    "landscape": ('<div class="landscape">\n', "</div>\n"),
 }
 # A link to `term:NAME` forces a glossary link; `term:-` suppresses one (see README, "Glossary").
 TERM_SCHEME = "term:"
@@ -104,6 +106,9 @@ def block_parser() -> MarkdownIt:
     for name, (open_tag, close_tag) in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(open_tag, close_tag))
     md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
+    md.add_render_rule("code_inline", _render_code_inline)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
@@ -333,6 +338,8 @@ class SourceScan:
             last_line = token.map[0] + 1 if token.map else last_line
             if token.type == "html_block":
                 self._raw_block(token, last_line)
+            elif token.type == "fence":
+                self._fence(token, last_line)
             elif token.type == "inline":
                 self._inline(md, token, last_line, env)
 
@@ -345,6 +352,15 @@ class SourceScan:
         else:
             self._raw_references(token.content, line)
             token.type, token.content = "clean_html", sanitize.clean_block(token.content)
+
+    def _fence(self, token: Token, line: int) -> None:
+        """Check a fenced code block's info string: its attributes, and a language Pygments knows."""
+        info = code.parse_info(token.info)
+        column = self.lines[line - 1].find(token.info.strip()) + 1 if token.info.strip() and line <= len(self.lines) else 1
+        self.problems.extend(Problem(self.path, line, column or 1, message) for message in info.problems)
+        if info.language and code.lexer_for(info.language) is None:
+            self.problems.append(Problem(self.path, line, column or 1, f"no highlighting for the unknown language "
+                                         f"'{info.language}'; the code is shown plain", warning=True))
 
     def _inline(self, md: MarkdownIt, token: Token, line: int, env: dict[str, Any]) -> None:
         """Record images and links of one inline run; refuse or clean its raw HTML."""
@@ -630,6 +646,23 @@ def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, _options:
     ref_id = f' id="{chapter_id}-fnref{number}"' if meta.get("subId", 0) == 0 else ""
     return f'<a class="noteref" role="doc-noteref"{ref_id} href="#{chapter_id}-fn{number}">{number}</a>'
 
+
+
+def _render_fence(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
+    """A fenced code block, highlighted for its language (see generator/code.py)."""
+    token = tokens[idx]
+    return code.render_block(token.content, code.parse_info(token.info))
+
+
+def _render_code_block(self: Any, tokens: Sequence[Token], idx: int, _options: Any, _env: Any) -> str:
+    """An indented code block: a code block without a language."""
+    return code.render_block(tokens[idx].content, code.CodeInfo())
+
+
+def _render_code_inline(self: Any, tokens: Sequence[Token], idx: int, _options: Any, env: dict[str, Any]) -> str:
+    """Inline code, never broken at a hyphen; set aside while raw HTML around it is cleaned."""
+    markup = code.render_inline(tokens[idx].content)
+    return _kept(env, markup) if "raw_html" in env else markup
 
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:

@@ -53,7 +53,7 @@ class FontFace:
     """One font file offered to the stylesheets through @font-face."""
 
     family: str
-    weight: int
+    weight: int | None  # None: a variable font, whose weight axis gives every weight (WeasyPrint instantiates it)
     style: str
     path: Path
 
@@ -133,6 +133,14 @@ def _files(folder: Path) -> Iterator[Path]:
     return (p for p in folder.rglob("*") if p.is_file())
 
 
+def template_url(name: str, document_root: Path | None = None) -> str:
+    """The file URL of a template's file (a picture a stylesheet draws), found as templates are: document first."""
+    for folder in template_dirs(document_root):
+        if (folder / name).is_file():
+            return (folder / name).as_uri()
+    raise jinja2.TemplateNotFound(name, f"{name} is in none of {', '.join(str(d) for d in template_dirs(document_root))}")
+
+
 def make_environment(document_root: Path | None = None, labels: Labels | None = None) -> jinja2.Environment:
     """The sandboxed Jinja environment with autoescaping for markup, strict undefined names and our filters.
 
@@ -151,6 +159,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
         keep_trailing_newline=True,
     )
     env.globals["fonts"] = font_faces()
+    env.globals["template_url"] = lambda name: template_url(name, document_root)
     env.globals["labels"] = labels = labels or english()
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
@@ -159,9 +168,10 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
 
 
 def font_faces() -> list[FontFace]:
-    """The open-licensed fonts the project installs (SIL OFL Source Serif and Source Sans)."""
+    """The open-licensed fonts the project installs (SIL OFL Source Serif, Source Sans and Source Code)."""
     import font_source_sans_pro
     import font_source_serif_pro
+    import fontpkg_source_code_pro
 
     faces: list[FontFace] = []
     for family, module, prefix in (
@@ -178,6 +188,11 @@ def font_faces() -> list[FontFace]:
             (700, "italic", "BoldIt"),
         ):
             faces.append(FontFace(family, weight, style, folder / f"{prefix}-{name}.otf"))
+    # Source Code Pro comes as two variable fonts (upright and italic, weights 200 to 900). Their
+    # faces declare no weight: a declared one keeps fontconfig from matching the variable file.
+    code = Path(fontpkg_source_code_pro.ROOT) / "files"
+    faces.append(FontFace("Source Code Pro", None, "normal", code / "SourceCodePro[wght].ttf"))
+    faces.append(FontFace("Source Code Pro", None, "italic", code / "SourceCodePro-Italic[wght].ttf"))
     return faces
 
 

@@ -180,6 +180,15 @@ def replace_with(element: Element, replacement: Element) -> None:
         parent.replace(element, replacement)
 
 
+def wrap_tables(root: Element) -> None:
+    """Put each table in a ``div.table-wrap``, a box that scrolls sideways instead of clipping a wide table."""
+    for table in list(root.iter("table")):
+        wrap = etree.Element("div", {"class": "table-wrap"})
+        wrap.tail, table.tail = table.tail, None
+        table.addprevious(wrap)
+        wrap.append(table)
+
+
 def ids(container: Element) -> Iterator[tuple[str, Element]]:
     """Every id in a tree, with its element, in document order."""
     for element in container.iter():

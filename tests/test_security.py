@@ -600,7 +600,7 @@ def test_a_picture_the_cleaner_makes_is_checked_like_the_others(tmp_path: Path) 
     """`<noscript><p title="</noscript><img src=http://…>">` parses differently before and after cleaning:
     the picture the cleaned tree holds is what the pictures pass checks, so the remote picture is refused."""
     chapter = '# Intro\n\n<noscript><p title="</noscript><img src=http://evil.example/x.png>"></noscript>\n\nText.\n'
-    root = write_document(tmp_path / "doc", chapter, "allow_html: true\n")
+    write_document(tmp_path / "doc", chapter, "allow_html: true\n")
     result = run_generator("epub", "doc", "--source", str(tmp_path), "--out", str(tmp_path / "out"))
     assert result.returncode == 1
     assert "image 'http://evil.example/x.png' is not fetched" in result.stderr

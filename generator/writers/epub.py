@@ -26,7 +26,7 @@ from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import read_picture
-from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml
+from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -153,8 +153,10 @@ def id_files(document: Document) -> dict[str, str]:
 
 
 def epub_xhtml(fragment: Fragment, here: str, files: dict[str, str]) -> str:
-    """A fragment as the EPUB writes it: epub:type on noterefs and glossrefs, links qualified by file."""
+    """A fragment as the EPUB writes it: epub:type on noterefs and glossrefs, links qualified by file,
+    tables in boxes that scroll sideways."""
     root = fragment.copy()
+    wrap_tables(root)
     for link in root.iter("a"):
         qualify_link(link, here, files)
         kind = EPUB_TYPES.get(link.get("role", ""))

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from lxml import etree
 from markupsafe import Markup
 
 from generator.guard import checked_web_page
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.pictures import read_picture
-from generator.tree import Element, Fragment, split_leading_paragraph, to_html
+from generator.tree import Element, Fragment, split_leading_paragraph, to_html, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -92,15 +91,6 @@ def demote_headings(root: Element) -> None:
     """Move every heading one level down: the page's h1 is the document title, chapters are h2."""
     for heading in root.iter(*HEADINGS):
         heading.tag = f"h{min(int(heading.tag[1]) + 1, 6)}"
-
-
-def wrap_tables(root: Element) -> None:
-    """Put each table in a box that scrolls sideways on a phone instead of widening the page."""
-    for table in list(root.iter("table")):
-        wrap = etree.Element("div", {"class": "table-wrap"})
-        wrap.tail, table.tail = table.tail, None
-        table.addprevious(wrap)
-        wrap.append(table)
 
 
 def uses_by_chapter(document: Document, entry: GlossaryEntry) -> list[ChapterUses]:

@@ -25,6 +25,8 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # Blocks a footnote may hold after its first paragraph, written as spans inside the floated note.
 NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt", "dd", "div", "table", "tr", "td", "th",
                          "thead", "tbody", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6", "hr"})
+# A table of more columns than these is set smaller, so that it fits the text block (print.css).
+WIDE_TABLE, WIDER_TABLE = 6, 9
 WEB_LINK = ("http://", "https://")
 
 
@@ -87,6 +89,7 @@ def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
     body = chapter.body.copy()
     prune_term_anchors(body, targets)
     number_headings(body, heading_numbers(chapter))
+    mark_wide_tables(body)
     add_link_notes(body)
     place_footnotes(body, chapter, targets)
     return body
@@ -117,6 +120,16 @@ def number_headings(root: Element, numbers: dict[str, str]) -> None:
             span.tail = " " + (heading.text or "")
             heading.text = None
             heading.insert(0, span)
+
+
+def mark_wide_tables(root: Element) -> None:
+    """Class a table of more than WIDE_TABLE columns ``wide``, of more than WIDER_TABLE ``wider``."""
+    for table in root.iter("table"):
+        row = next(table.iter("tr"), None)
+        columns = sum(int(cell.get("colspan", "1") or 1) for cell in row if cell.tag in {"th", "td"}) if row is not None else 0
+        size = "wider" if columns > WIDER_TABLE else "wide" if columns > WIDE_TABLE else ""
+        if size:
+            table.set("class", " ".join(filter(None, [table.get("class"), size])))
 
 
 def add_link_notes(root: Element) -> None:
