@@ -96,3 +96,34 @@ def test_a_footnote_keeps_its_paragraphs_list_and_code_in_every_output(tmp_path:
     assert item.xpath("p/text()") == ["Second paragraph."] and item.xpath("ul/li/text()") == ["alpha item", "beta item"]
     text = squash(pdf_text(out / "doc.pdf"))
     assert all(squash(s) in text for s in ("First paragraph.", "Second paragraph.", "alpha item", "beta item", "code line()"))
+
+
+def test_picture_names_with_spaces_escapes_and_queries_are_the_same_file(tmp_path: Path) -> None:
+    """'my chart.png', 'my%20chart.png' and 'my%20chart.png?v=2' name one picture, packed once, URL-encoded."""
+    import zipfile
+
+    from PIL import Image
+
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\n![a](<images/my chart.png>) ![b](images/my%20chart.png?v=2)\n"})
+    (root / "images").mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(root / "images" / "my chart.png")
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out / "doc.epub") as archive:
+        assert archive.namelist().count("EPUB/images/my chart.png") == 1
+    sources = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("//x:img/@src", namespaces=NS)
+    assert sources == ["images/my%20chart.png", "images/my%20chart.png"]
+
+
+def test_glossary_terms_that_slug_alike_get_anchors_of_their_own(tmp_path: Path) -> None:
+    """C, C# and C++ are three entries with three anchors, each linked where it is used."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\nWe write C++ and C# but also C.\n"},
+                          glossary="- term: C\n  definition: A language.\n- term: C#\n  definition: Another.\n"
+                                   "- term: C++\n  definition: A third.\n")
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    links = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("//x:a[@class='glossref']", namespaces=NS)
+    assert [a.text for a in links] == ["C++", "C#", "C"]
+    assert len({a.get("href") for a in links}) == 3

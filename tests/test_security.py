@@ -605,3 +605,14 @@ def test_a_picture_the_cleaner_makes_is_checked_like_the_others(tmp_path: Path) 
     assert result.returncode == 1
     assert "image 'http://evil.example/x.png' is not fetched" in result.stderr
     assert not (tmp_path / "out" / "doc.epub").exists()
+
+
+def test_picture_names_with_control_characters_and_svgs_that_import_are_refused(tmp_path: Path) -> None:
+    """'x%00.png' is a located source error (not exit 3); an SVG whose style @imports a stylesheet is not self-contained."""
+    root = write_document(tmp_path / "doc", "# Intro\n\n![a](images/x%00.png)\n\n![b](images/plan.svg)\n")
+    (root / "images").mkdir()
+    (root / "images" / "plan.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><style>@import "http://example.com/s.css";</style></svg>')
+    result = run_generator("check", "doc", "--source", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "image 'images/x%00.png' has a control character in its name" in result.stderr
+    assert "image 'images/plan.svg' refers to other files; an SVG picture must be self-contained" in result.stderr
