@@ -54,6 +54,15 @@ DECORATIVE = "decorative"  # the image title that marks an image with no alt tex
 
 PLACEHOLDER_SPLIT = re.compile("\ue000([0-9]+)\ue001")
 FRONT_TITLE = re.compile(r"^title\s*:", re.MULTILINE)
+# Elements valid only inside certain others; written elsewhere in raw HTML, they become a <div>.
+NEEDS_PARENT: dict[str, frozenset[str]] = {
+    "li": frozenset({"ul", "ol", "menu"}), "figcaption": frozenset({"figure"}), "summary": frozenset({"details"}),
+    "dt": frozenset({"dl", "div"}), "dd": frozenset({"dl", "div"}), "caption": frozenset({"table"}),
+    "thead": frozenset({"table"}), "tbody": frozenset({"table"}), "tfoot": frozenset({"table"}),
+    "tr": frozenset({"table", "thead", "tbody", "tfoot"}), "td": frozenset({"tr"}), "th": frozenset({"tr"}),
+}
+OPENS = "data-src-opens"  # on an element whose HTML block left it open (see join_split_elements)
+CLOSES = "closing-mark"  # stands for an HTML block that only closes an element
 MAX_DEPTH = 100  # elements inside each other; far past any real text, well within what layout engines take
 PRIVATE_MARKS = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})  # never taken for a placeholder
 # `## Heading {#id}` or `{#id .class}`: Pandoc's attribute syntax for a heading's own id.
@@ -161,7 +170,7 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
     result = RenderedMarkdown(
         title="".join(_visible_text(title_inline.children or [])) if title_inline else path.stem,
         title_markup=Fragment.parse(title_html),
-        body=_located(Fragment.parse(md.renderer.render(body_tokens, md.options, env)), scan.raw_references),
+        body=join_split_elements(_located(Fragment.parse(md.renderer.render(body_tokens, md.options, env)), scan.raw_references)),
         headings=headings,
         footnotes=_render_footnotes(md, note_tokens, chapter_id, env),
         problems=problems,
@@ -351,7 +360,7 @@ class SourceScan:
             self._refuse(token.content, line)
         else:
             self._raw_references(token.content, line)
-            token.type, token.content = "clean_html", sanitize.clean_block(token.content)
+            token.type, token.content = "clean_html", _marked_block(token.content)
 
     def _fence(self, token: Token, line: int) -> None:
         """Check a fenced code block's info string: its attributes, and a language Pygments knows."""
@@ -435,6 +444,65 @@ class SourceScan:
                 return Reference(needle, number, column + 1)
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return Reference(needle, line, len(text) - len(text.lstrip()) + 1)
+
+
+def _marked_block(raw: str) -> str:
+    """A raw block cleaned; an element it leaves open marked to take what follows, a close it has alone kept as a mark."""
+    left_open, closed_only = sanitize.unbalanced(raw)
+    cleaned = sanitize.clean_block(raw)
+    if not left_open and not closed_only:
+        return cleaned
+    root = Fragment.parse(cleaned).copy()
+    if left_open:
+        opened = [e for e in root if e.tag == left_open[0]]
+        if opened:
+            opened[-1].set(OPENS, " ".join(left_open))
+    for tag in closed_only:
+        root.append(etree.Element(CLOSES, {"tag": tag}))
+    return to_xhtml(root, positions=True)
+
+
+def join_split_elements(body: Fragment) -> Fragment:
+    """Put back inside an element what an author wrote between its opening and closing HTML blocks.
+
+    The opening block's element (marked data-src-opens) takes every sibling up to the mark of
+    its closing block; a mark with no element to close is dropped, and an element never closed
+    stays as the cleaner closed it.
+    """
+    strays = [e for e in body.iter(*NEEDS_PARENT) if (e.getparent().tag if e.getparent() is not None else "") not in NEEDS_PARENT[e.tag]]
+    if not strays and not any(True for _ in body.iter(CLOSES)):
+        return body
+    root = body.copy()
+    for parent in [e for e in root.iter() if any(c.tag == CLOSES for c in e)]:
+        _join_children(parent)
+    for mark in list(root.iter(CLOSES)):
+        unwrap(mark)
+    for element in root.iter():
+        element.attrib.pop(OPENS, None)
+    for element in list(root.iter(*NEEDS_PARENT)):  # a stray <li> or <figcaption> would make the EPUB invalid
+        if (element.getparent().tag if element.getparent() is not None else "") not in NEEDS_PARENT[element.tag]:
+            element.tag = "div"
+    return Fragment(root)
+
+
+def _join_children(parent: Element) -> None:
+    """Among one parent's children, move what lies between an opened element and its closing mark into it."""
+    waiting: list[Element] = []  # opened elements, each inside the one before it
+    for child in list(parent):
+        if child.tag == CLOSES and any(e.tag == child.get("tag") for e in waiting):
+            while waiting[-1].tag != child.get("tag"):
+                waiting.pop()
+            closed = waiting.pop()
+            closed.tail = (closed.tail or "") + (child.tail or "") if (child.tail or "").strip() else closed.tail
+            parent.remove(child)
+            continue
+        if waiting:
+            target = waiting[-1]
+            if target.tail and not target.tail.strip():
+                target.tail = None  # the line break after the opening block: inside now
+            target.append(child)  # moves the child, with the text after it
+        if child.get(OPENS):
+            waiting.append(child)
 
 
 def _located(body: Fragment, raw_references: list[tuple[str, Reference]]) -> Fragment:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,9 @@ BLOCK_TAGS = INLINE_TAGS | frozenset({
     "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section",
     "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
+# Elements an author may open in one HTML block and close in a later one, Markdown between.
+SPLIT_CONTAINERS = frozenset({"aside", "blockquote", "details", "div", "dl", "dd", "figure", "ol", "section", "table",
+                              "tbody", "td", "th", "tr", "ul", "li"})
 # Removed together with everything inside them, not just unwrapped.
 DROPPED_WITH_CONTENT = frozenset({
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
@@ -169,3 +173,38 @@ def _element(element: lxml.html.HtmlElement) -> str:
         return f"<{element.tag}{attributes} />{tail}"
     inner = escape(element.text or "", quote=False) + "".join(_element(child) for child in element)
     return f"<{element.tag}{attributes}>{inner}</{element.tag}>{tail}"
+
+
+class _OpenTags(HTMLParser):
+    """The block elements a raw HTML block opens and leaves open, and those it closes without opening."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.closed_only: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SPLIT_CONTAINERS:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in SPLIT_CONTAINERS:
+            return
+        if tag in self.open:
+            while self.open and self.open.pop() != tag:
+                pass
+        else:
+            self.closed_only.append(tag)
+
+
+def unbalanced(fragment: str) -> tuple[list[str], list[str]]:
+    """The container elements a raw block leaves open (outermost first) and those it only closes.
+
+    Authors split an element around Markdown with blank lines (`<details>`, blank line, text,
+    blank line, `</details>`), and Markdown sees three blocks; these lists let the chapter's tree
+    put the Markdown back inside the element.
+    """
+    parser = _OpenTags()
+    parser.feed(fragment)
+    parser.close()
+    return parser.open, parser.closed_only

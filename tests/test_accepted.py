@@ -127,3 +127,23 @@ def test_glossary_terms_that_slug_alike_get_anchors_of_their_own(tmp_path: Path)
     links = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml").xpath("//x:a[@class='glossref']", namespaces=NS)
     assert [a.text for a in links] == ["C++", "C#", "C"]
     assert len({a.get("href") for a in links}) == 3
+
+
+def test_html_split_by_blank_lines_is_one_element_and_strays_are_repaired(tmp_path: Path) -> None:
+    """With allow_html, <details> ... Markdown ... </details> keeps the Markdown inside (nested too); a stray
+    <figcaption> or <li> outside its parent becomes a <div>, so the EPUB stays valid."""
+    from tests.helpers import epubcheck_problems
+
+    root = write_document(tmp_path / "doc", {"01.md": (
+        "# One\n\n<details>\n<summary>More</summary>\n\nMarkdown *inside*.\n\n<div class=\"box\">\n\nInner text.\n\n"
+        "</div>\n\n</details>\n\nAfter.\n\n<figcaption>stray</figcaption>\n\n<li>stray item</li>\n")}, extra="allow_html: true\n")
+    out = tmp_path / "out"
+    result = run_generator("epub", "doc", "--source", str(root.parent), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    chapter = epub_xml(out / "doc.epub", "EPUB/ch1.xhtml")
+    details = chapter.xpath("//x:details", namespaces=NS)[0]
+    assert details.xpath("string(x:p)", namespaces=NS) == "Markdown inside."
+    assert details.xpath("string(x:div[@class='box']/x:p)", namespaces=NS) == "Inner text."
+    assert chapter.xpath("//x:details/following-sibling::x:p[1]/text()", namespaces=NS) == ["After."]
+    assert not chapter.xpath("//x:figcaption | //x:li", namespaces=NS)
+    assert epubcheck_problems(out / "doc.epub") == []
