@@ -56,7 +56,8 @@ def parse_info(info: str) -> CodeInfo:
     result = CodeInfo()
     found = ATTRIBUTE_BLOCK.search(info)
     words = (info[: found.start()] if found else info).split()
-    if len(words) > 1 or (words and found is None and "{" in words[0]):
+    # CommonMark: the first word names the language; words after it are the author's own (ignored).
+    if words and found is None and "{" in words[0]:
         result.problems.append(f"code block info {info.strip()!r}: write the language, then attributes in braces, "
                                "e.g. ```python {.numberLines}")
     result.language = words[0] if words else ""
