@@ -52,6 +52,30 @@ def test_holds_title_key_points_and_chapter_headings(onepager: Path) -> None:
         assert words in text.replace("’", "'"), words
 
 
+def test_no_type_below_nine_points(onepager: Path) -> None:
+    """Every run of text on the page is set at 9 pt or more (font size times the text and graphics scale)."""
+    from pypdf import PdfReader
+
+    sizes: set[float] = set()
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if text.strip():
+            sizes.add(round(size * abs(tm[0]) * abs(cm[0]), 2))
+
+    PdfReader(str(onepager)).pages[0].extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 9, sorted(sizes)
+
+
+def test_one_side_of_letter_too(tmp_path: Path) -> None:
+    """--paper letter gives one page of US Letter."""
+    from pypdf import PdfReader
+
+    result = run_generator("onepager", "harbour-notes", "--source", str(SOURCE), "--out", str(tmp_path), "--paper", "letter")
+    assert result.returncode == 0, result.stderr
+    pages = PdfReader(str(tmp_path / "harbour-notes-onepager.pdf")).pages
+    assert len(pages) == 1 and [round(float(v)) for v in pages[0].mediabox[2:]] == [612, 792]
+
+
 def test_qr_code_decodes_to_the_url(onepager: Path) -> None:
     """The page's QR code reads back as document.yaml's url:."""
     zxingcpp = pytest.importorskip("zxingcpp")
