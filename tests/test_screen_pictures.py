@@ -112,3 +112,15 @@ def test_a_wide_jpeg_stays_a_jpeg_and_dist_reports_the_saving(source: Path, tmp_
     assert len(screen) < len(read_picture(moved, jpeg))
     wide = next(p for p in document.pictures if p.name == "wide.png")
     assert screen_saving(document) == len(read_picture(document, wide)) - len(screen_picture(document, wide)) > 0
+
+
+def test_dist_size_report_says_what_the_screen_pictures_save(source: Path, tmp_path: Path) -> None:
+    """dist's size report ends with one line per document whose pictures were scaled down, giving the bytes saved."""
+    from generator.build import check
+    from generator.dist import DistResult, size_report
+    from generator.pictures import screen_saving
+
+    document = check(source, ["rail-outlook"])[0]
+    report = size_report(DistResult([document], [], tmp_path, {}, []))
+    assert report == [f"rail-outlook: pictures scaled down for screens save {screen_saving(document):,} bytes "
+                      "in the EPUB and in the web page (the PDF keeps the originals)"]
