@@ -9,7 +9,7 @@ fit: when the key points need more than one side the build refuses, saying by ho
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -20,6 +20,9 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
 from generator.writers.pdf import PAPER_SIZES
+
+if TYPE_CHECKING:
+    import weasyprint
 
 KEY_POINT_LINE = 11 * 1.45 * 96 / 72  # px: one line of a key point (11 pt at line-height 1.45)
 MEASURING_PAGE = "@page onepager { size: {width} 2000mm !important; }"  # a user stylesheet: !important wins
@@ -55,7 +58,7 @@ class OnePagerWriter:
             doc=document, meta=document.meta, options=ctx.options, paper=PAPER_SIZES[ctx.options.paper],
             markup=markup)
 
-    def layout(self, ctx: WriteContext, markup: str, extra_css: str = "") -> "weasyprint.Document":  # noqa: F821
+    def layout(self, ctx: WriteContext, markup: str, extra_css: str = "") -> weasyprint.Document:
         """Lay out the HTML (with extra_css after it) into a WeasyPrint document."""
         from weasyprint import CSS, HTML  # slow to import; only the PDFs need it
 
@@ -65,7 +68,7 @@ class OnePagerWriter:
         stylesheets = [CSS(string=extra_css, url_fetcher=fetcher)] if extra_css else []
         return html.render(stylesheets=stylesheets, **pdf_options(ctx))
 
-    def pages_needed(self, ctx: WriteContext, markup: str, rendered: "weasyprint.Document") -> tuple[float, float]:  # noqa: F821
+    def pages_needed(self, ctx: WriteContext, markup: str, rendered: weasyprint.Document) -> tuple[float, float]:
         """The sides the content needs and its height beyond one side (px): laid out again on one very tall page."""
         side = rendered.pages[0]._page_box.height
         tall = self.layout(ctx, markup, MEASURING_PAGE.replace("{width}", WIDTHS[ctx.options.paper]))
@@ -93,8 +96,9 @@ def pdf_options(ctx: WriteContext) -> dict[str, object]:
 def too_long(ctx: WriteContext, needed: tuple[float, float]) -> Problem:
     """The problem of a one-pager that does not fit: how many pages it needs, how many lines to cut."""
     pages, excess = needed
+    pages = max(math.ceil(pages * 10) / 10, 1.1)  # it did not fit: more than one side, however little
     lines = max(1, math.ceil(excess / KEY_POINT_LINE))
     line = ctx.document.meta.summary_line[0] if ctx.document.meta.summary_line else 1
-    return Problem(Path(ctx.document.root / "document.yaml"), line, 0,
-                   f"the one-pager needs {math.ceil(pages * 10) / 10:.1f} pages; "
+    return Problem(ctx.document.root / "document.yaml", line, 0,
+                   f"the one-pager needs {pages:.1f} pages; "
                    f"shorten the key points by about {lines} line{'s' if lines != 1 else ''}")
