@@ -21,6 +21,7 @@ SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard sourc
 PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
 EPUBS := $(SLUGS:%=$(BUILD)/%.epub)
 HTMLS := $(SLUGS:%=$(BUILD)/%.html)
+ONEPAGERS := $(SLUGS:%=$(BUILD)/%-onepager.pdf)
 CODE := $(shell find generator -name '*.py' -o -name '*.yaml') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
 PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
@@ -36,7 +37,7 @@ ifeq ($(filter -j%,$(MAKEFLAGS))$(filter clean distclean,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
 endif
 
-.PHONY: all pdf epub html watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
+.PHONY: all pdf epub html onepager watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
@@ -46,6 +47,8 @@ pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter, MARKS=1 for crop marks)
 epub: $(EPUBS) ## build build/<slug>.epub
 
 html: $(HTMLS) ## build build/<slug>.html, one self-contained web page (PROGRESS=1 for stage lines)
+
+onepager: $(ONEPAGERS) ## build build/<slug>-onepager.pdf, one side to leave behind (PAPER=letter)
 
 watch: $(STAMP) ## rebuild on every change to a source or template (FORMATS=pdf,epub,html; Ctrl-C stops)
 	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PDF_FLAGS) $(PROGRESS_FLAG)
@@ -133,6 +136,9 @@ $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 
 $(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
+
+$(BUILD)/%-onepager.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator onepager $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 
 $(BUILD)/%-2up.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator 2up $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)

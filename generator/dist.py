@@ -33,7 +33,7 @@ from generator.errors import Problem, display_path
 from generator.impose import impose
 from generator.labels import Labels, document_labels, english
 from generator.model import Document
-from generator.pictures import PICTURE_TYPES
+from generator.pictures import PICTURE_TYPES, screen_saving
 from generator.progress import Progress, silent
 from generator.templates import make_environment
 from generator.writers import WRITERS, BuildOptions, Output, build_time, write_atomically
@@ -407,5 +407,11 @@ def size_warnings(entries: list[Entry], options: DistOptions) -> list[str]:
 
 
 def size_report(result: DistResult) -> list[str]:
-    """One line per file of the folder: its size and path."""
-    return [f"{len(data):>10,} bytes  {display_path(result.folder / name)}" for name, data in result.files.items()]
+    """One line per file of the folder (its size and path), then what the pictures for screens saved."""
+    lines = [f"{len(data):>10,} bytes  {display_path(result.folder / name)}" for name, data in result.files.items()]
+    for document in result.documents:
+        saved = screen_saving(document)
+        if saved > 0:
+            lines.append(f"{document.slug}: pictures scaled down for screens save {saved:,} bytes "
+                         "in the EPUB and in the web page (the PDF keeps the originals)")
+    return lines

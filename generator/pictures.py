@@ -10,6 +10,8 @@ subfolder may name ``../images/x.png``: the name becomes ``images/x.png``.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import warnings
 from collections.abc import Iterator
@@ -204,3 +206,50 @@ def _elements(root: Element) -> Iterator[Element]:
 def read_picture(document: Document, picture: Picture) -> bytes:
     """The bytes of a picture the pass accepted (writers read pictures only through this)."""
     return (document.root.resolve() / picture.name).read_bytes()
+
+
+# Pictures for screens (the EPUB and the web page): wider than this is wider than any reading
+# view shows them, so they are scaled down; the PDF keeps the originals for print.
+SCREEN_WIDTH = 1600
+JPEG_QUALITY = 85
+
+
+def screen_picture(document: Document, picture: Picture) -> bytes:
+    """The bytes of a picture for the screen outputs: a PNG or JPEG wider than SCREEN_WIDTH scaled
+    down to it (never up), in its own format (a PNG stays a lossless PNG, optimised; a JPEG is
+    re-encoded only when that is smaller); every other picture as it is. The same bytes every run."""
+    path = document.root.resolve() / picture.name
+    status = path.stat()
+    return _screen_bytes(str(path), status.st_size, status.st_mtime_ns, picture.media_type)
+
+
+def screen_saving(document: Document) -> int:
+    """How many bytes the screen pictures save over the originals (for dist's report)."""
+    return sum(len(read_picture(document, p)) - len(screen_picture(document, p)) for p in document.pictures)
+
+
+@functools.lru_cache(maxsize=64)
+def _screen_bytes(path: str, _size: int, _mtime: int, media_type: str) -> bytes:
+    """screen_picture's work, remembered while the file is unchanged (the EPUB and web page share it)."""
+    from PIL import Image, ImageOps  # imported here: only pictures need it
+
+    original = Path(path).read_bytes()
+    if media_type not in {"image/png", "image/jpeg"}:
+        return original
+    with Image.open(io.BytesIO(original)) as opened:
+        image = ImageOps.exif_transpose(opened)  # the orientation is kept when EXIF is not
+        if image.width <= SCREEN_WIDTH:
+            return original
+        height = max(1, round(image.height * SCREEN_WIDTH / image.width))
+        icc = opened.info.get("icc_profile")
+        if image.mode == "P" or (media_type == "image/jpeg" and image.mode not in {"L", "RGB", "CMYK"}):
+            image = image.convert("RGBA" if media_type == "image/png" else "RGB")
+        scaled = image.resize((SCREEN_WIDTH, height), Image.LANCZOS)
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    if media_type == "image/png":
+        scaled.save(out, format="PNG", optimize=True, **extra)
+    else:
+        scaled.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False, **extra)
+    data = out.getvalue()
+    return data if len(data) < len(original) else original

@@ -99,6 +99,8 @@ WRITERS: dict[str, Format] = {
                       "build <slug>-booklet.pdf: the PDF imposed in saddle-stitch order, to print and fold", paged=True),
     "2up": Format("generator.writers.handout:TwoUpWriter",
                   "build <slug>-2up.pdf: the PDF two pages to a sheet side, in reading order", paged=True),
+    "onepager": Format("generator.writers.onepager:OnePagerWriter",
+                       "build <slug>-onepager.pdf: one side to leave behind (key points, chapters, QR code)", paged=True),
 }
 FORMATS = tuple(WRITERS)
 

@@ -25,7 +25,7 @@ from generator.guard import checked_epub
 from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
-from generator.pictures import read_picture
+from generator.pictures import screen_picture
 from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
@@ -276,7 +276,7 @@ def resources(ctx: WriteContext) -> list[Resource]:
         Resource("cover-image", COVER_FILE, "image/png", cover_image(document), ("cover-image",)),
     ]
     pictures = [
-        Resource(f"img{n}", picture.name, picture.media_type, read_picture(document, picture))
+        Resource(f"img{n}", picture.name, picture.media_type, screen_picture(document, picture))
         for n, picture in enumerate((p for p in document.pictures if p.name != COVER_FILE), start=1)
     ]
     return found + pictures

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from generator.guard import checked_web_page
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
-from generator.pictures import read_picture
+from generator.pictures import screen_picture
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext
 
@@ -76,7 +76,7 @@ def web_markup(document: Document) -> ContentMarkup:
 def picture_uris(document: Document) -> dict[str, str]:
     """Each picture of the document (checked by the pictures pass) as a data: URI, by its name."""
     return {
-        p.name: f"data:{p.media_type};base64,{base64.b64encode(read_picture(document, p)).decode('ascii')}"
+        p.name: f"data:{p.media_type};base64,{base64.b64encode(screen_picture(document, p)).decode('ascii')}"
         for p in document.pictures
     }
 
