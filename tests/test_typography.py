@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,10 @@ def test_french_epub_xhtml(french_epub: Path) -> None:
     assert chapter.xpath("//x:kbd/text()", namespaces=NS) == ['"']
     title = epub_xml(french_epub, "EPUB/title.xhtml")
     assert "L'eau du bassin" in "".join(title.itertext()) or "L’eau du bassin" in "".join(title.itertext())
+
+
+def test_q_elements_take_the_language_marks(french_epub: Path) -> None:
+    """The EPUB stylesheet gives <q> the French catalogue's guillemets, as the pull quotes have."""
+    with zipfile.ZipFile(french_epub) as archive:
+        css = archive.read("EPUB/styles/epub.css").decode("utf-8")
+    assert f'q {{ quotes: "«{NBSP}" "{NBSP}»"; }}' in css
