@@ -119,7 +119,7 @@ def test_french_epub_xhtml(french_epub: Path) -> None:
 
 
 def test_q_elements_take_the_language_marks(french_epub: Path) -> None:
-    """The EPUB stylesheet gives <q> the French catalogue's guillemets, as the pull quotes have."""
+    """The EPUB stylesheet gives <q> the French catalogue's guillemets with narrow no-break spaces, as the pull quotes and the text have."""
     with zipfile.ZipFile(french_epub) as archive:
         css = archive.read("EPUB/styles/epub.css").decode("utf-8")
-    assert f'q {{ quotes: "«{NBSP}" "{NBSP}»"; }}' in css
+    assert f'q {{ quotes: "«{NNBSP}" "{NNBSP}»"; }}' in css
