@@ -176,7 +176,7 @@ def set_fragment(fragment: Fragment, language: str) -> Fragment:
             if name in BLOCKS:
                 setter.restart()
             untouched += code
-            _set_slot(element, "text", setter, untouched > 0)
+            _set_slot(element, "text", setter, untouched > 0 or not name)  # a comment's text is not text
         else:
             untouched -= code
             if name in BLOCKS:

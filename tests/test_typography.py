@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from generator.build import run_passes
 from generator.glossary import TermIndex
@@ -64,6 +65,13 @@ def test_code_kbd_pre_and_attributes_are_never_changed() -> None:
     assert root.find("p/a").get("href") == "/a--b"
     assert [e.text for e in root.iter("code", "kbd")] == ['"--"', "'", '"--" \'z\'']
     assert root.find("p").text == "“x” " and root.find("p/a").text == "‘y’"
+
+
+def test_comments_are_left_alone() -> None:
+    """The text of a comment is never set (the parser drops comments from chapters; a tree built by hand may hold one)."""
+    root = set_fragment(Fragment(etree.fromstring('<div><p><!-- "a" --> "b"</p></div>')), "en").root
+    comment = root.find("p")[0]
+    assert comment.text == ' "a" '
 
 
 def test_quotes_across_inline_elements() -> None:
