@@ -21,6 +21,7 @@ from generator.pictures import check_pictures
 from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, read_document, reading_order
 from generator.templates import make_environment
+from generator.typography import typography_pass
 from generator.writers import FORMATS, BuildOptions, Output, WriteContext, write_all, writer_for
 
 __all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
@@ -29,6 +30,7 @@ __all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
 Pass = Callable[[Document], tuple[Document, list[Problem]]]
 PASSES: tuple[tuple[str, Pass], ...] = (
     ("pictures", check_pictures),
+    ("typography", typography_pass),
     ("glossary", glossary_pass),
     ("links", link_pass),
     ("size", size_pass),

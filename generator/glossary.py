@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import snowballstemmer
 from lxml import etree
 
 from generator.errors import Problem, SourceError
@@ -57,7 +58,7 @@ def glossary_pass(document: Document) -> tuple[Document, list[Problem]]:
     """Link glossary terms in every chapter and record every use: the linked document and the problems found."""
     problems = check_entries(document)
     glossary_path = document.root / GLOSSARY_FILE
-    terms = TermIndex(document.glossary)
+    terms = TermIndex(document.glossary, document.meta.language)
     uses: dict[str, list[TermUse]] = defaultdict(list)
     chapters = tuple(_link_chapter(c, terms, document.meta.glossary_links, uses, problems) for c in document.chapters)
     entries = tuple(_cross_reference(e, terms, glossary_path, problems) for e in document.glossary)
@@ -155,6 +156,81 @@ def plurals(word: str, acronym: bool) -> list[str]:
     return [word, word + "s"]
 
 
+# Snowball's algorithm for each language whose inflections match beyond the English plural
+# rules, by primary language subtag. English keeps plurals() (see README.md, "Glossary").
+SNOWBALL = {"fr": "french", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
+            "nl": "dutch", "da": "danish", "sv": "swedish", "nb": "norwegian", "no": "norwegian",
+            "fi": "finnish", "ro": "romanian", "ca": "catalan"}
+# The endings an inflected word may have beyond the stem it shares with the term (after case and
+# accents are folded): plural and case endings only, never a derivation (Agence/Agencement).
+ENDINGS = {
+    "fr": frozenset({"", "s", "x", "e", "es"}),
+    "de": frozenset({"", "e", "en", "n", "er", "ern", "es", "s", "ns", "nen"}),
+}
+SHORT_ENDING = 2  # other Snowball languages: an ending of at most two letters
+# Languages written without spaces between words: terms match as character sequences.
+UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
+
+
+def primary_subtag(language: str) -> str:
+    """The language of a BCP 47 tag: 'fr' for 'fr-CA'."""
+    return language.split("-")[0].split("_")[0].lower()
+
+
+def _accents_off(word: str) -> str:
+    """A lower-case word without diacritics ('wärme' as 'warme'), to compare endings."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+
+
+class Inflection:
+    """When a word of the text is an inflected form of a term's word, for one language.
+
+    Two words match when Snowball gives them the same stem and what each has beyond the
+    part they share is one of the language's endings: "agences" is "agence", "Wärmepumpen"
+    is "Wärmepumpe", but "agencement" is not "agence" (a derivation, not an inflection).
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = primary_subtag(language)
+        self._stemmer = snowballstemmer.stemmer(SNOWBALL[self.language])
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """The stem of a lower-case word (cached: the text repeats its words)."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self._stemmer.stemWord(word)
+        return stem
+
+    def same(self, found: str, word: str) -> bool:
+        """Whether a lower-case word of the text is an inflected form of a term's lower-case word."""
+        if found == word:
+            return True
+        if self.stem(found) != self.stem(word):
+            return False
+        a, b = _accents_off(found), _accents_off(word)
+        shared = len(_common_prefix(a, b))
+        return self._ending(a[shared:]) and self._ending(b[shared:])
+
+    def _ending(self, rest: str) -> bool:
+        """Whether what a word has beyond the shared part is an inflectional ending."""
+        endings = ENDINGS.get(self.language)
+        return rest in endings if endings is not None else len(rest) <= SHORT_ENDING
+
+
+def _common_prefix(a: str, b: str) -> str:
+    """The longest start two strings share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def inflection_for(language: str) -> Inflection | None:
+    """The inflection rules of a language Snowball covers (other than English), or None."""
+    return Inflection(language) if primary_subtag(language) in SNOWBALL else None
+
+
 @dataclass(frozen=True)
 class Form:
     """One spelling (a term or an alias) of an entry, and how to tell whether a text holds it.
@@ -169,6 +245,7 @@ class Form:
 
     entry_id: str
     text: str
+    inflection: Inflection | None = None  # None: English, the last word may be a regular plural
 
     @cached_property
     def acronym(self) -> bool:
@@ -194,6 +271,8 @@ class Form:
         """Where a match of the form starting at this word ends, or None when there is none."""
         if len(self.parts) == 3 and not self.lead and not self.parts[2]:  # one bare word: the common case
             found = word.group() if self.acronym else word.group().lower()
+            if self.inflection is not None and not self.acronym:
+                return word.end() if self.inflection.same(found, self.parts[1]) else None
             return word.end() if found in self.endings else None
         start = word.start() - self.lead
         if start < 0 or (start and IS_WORD_CHAR(text[start - 1])):
@@ -208,12 +287,17 @@ class Form:
         """The position after a word of the form found at position, or None."""
         if position is None:
             return None
+        if self.inflection is not None and not self.acronym:  # any word may be inflected ('agences de l'eau')
+            run = WORD.match(text, position)
+            if run and self.inflection.same(run.group().lower(), word):
+                return run.end()
         found = text[position : position + len(word)]
         return position + len(word) if (found if self.acronym else found.lower()) == word else None
 
     def _ending(self, text: str, position: int | None) -> int | None:
         """The end of the match after the last word (in any of its spellings) and the trailing gap."""
-        for ending in self.endings if position is not None else ():
+        endings = [self.parts[-2]] if self.inflection is not None and not self.acronym else self.endings
+        for ending in endings if position is not None else ():
             end = _skip_gap(text, self._word(text, position, ending), self.parts[-1])
             if end is not None and not (end < len(text) and IS_WORD_CHAR(text[end])):
                 return end
@@ -260,19 +344,28 @@ class Match:
 class TermIndex:
     """Every term and alias of a glossary, looked up by the word a match must start with."""
 
-    def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
+    def __init__(self, entries: Iterable[GlossaryEntry], language: str = "en") -> None:
         self.by_first_word: dict[str, list[Form]] = defaultdict(list)
         self.by_name: dict[str, str] = {}
+        self.inflection = inflection_for(language)
+        forms: list[Form] = []
         for entry in entries:
             for text in (entry.term, *entry.aliases):
-                self._add(Form(entry.id, text))
+                forms.append(Form(entry.id, text, self.inflection))
                 self.by_name.setdefault(_fold(text), entry.id)
                 self.by_name.setdefault(slugify(text), entry.id)
+        self.sequences = SequenceMatcher(forms) if primary_subtag(language) in UNSPACED else None
+        for form in forms if self.sequences is None else ():
+            self._add(form)
 
     def _add(self, form: Form) -> None:
-        """File a form under each word a match of it can start with."""
-        for key in first_words(form.text):
+        """File a form under each word a match of it can start with (its stem, where words inflect)."""
+        for key in {self._key(word, form.acronym) for word in first_words(form.text)}:
             self.by_first_word[key].append(form)
+
+    def _key(self, word: str, acronym: bool = False) -> str:
+        """The dictionary key of a lower-case word: itself, or its stem in an inflected language."""
+        return word if self.inflection is None or acronym else self.inflection.stem(word)
 
     def resolve(self, name: str) -> str | None:
         """The entry id a forced link names (by term, alias or slug, in any case), or None."""
@@ -280,17 +373,66 @@ class TermIndex:
 
     def find(self, text: str) -> list[Match]:
         """Every term in a plain text, left to right, the longest where several start at one word."""
+        if self.sequences is not None:
+            return self.sequences.find(text)
         found: list[Match] = []
         end = 0
         lookup = self.by_first_word.get  # this loop runs once per word of the text: keep it lean
         for word in WORD.finditer(text):
-            forms = lookup(word.group().lower())
+            lower = word.group().lower()
+            forms = lookup(lower) if self.inflection is None else _both(lookup, lower, self.inflection.stem(lower))
             if forms is not None and word.start() >= end:
                 best = _longest(forms, text, word)
                 if best:
                     found.append(best)
                     end = best.end
         return found
+
+
+def _both(lookup: Callable[[str], list[Form] | None], word: str, stem: str) -> list[Form] | None:
+    """The forms filed under a word (acronyms) and under its stem (every other form)."""
+    exact, stemmed = lookup(word), (lookup(stem) if stem != word else None)
+    return stemmed if exact is None else exact if stemmed is None else exact + stemmed
+
+
+class SequenceMatcher:
+    """Terms found as character sequences, for text written without spaces between words.
+
+    One regular expression for the whole glossary, its forms longest first, so that at each
+    place the longest term wins. A form's Latin letters and digits must not continue into
+    the text's ('AWS' is not found in 'LAWS'); its other characters need no boundary.
+    """
+
+    def __init__(self, forms: list[Form]) -> None:
+        ordered = sorted(forms, key=lambda f: (-len(f.text), f.text))
+        self.ids = [f.entry_id for f in ordered]
+        alternatives = (f"(?P<f{n}>{_sequence_pattern(f)})" for n, f in enumerate(ordered))
+        self.pattern = re.compile("|".join(alternatives)) if ordered else None
+
+    def find(self, text: str) -> list[Match]:
+        """Every term in a plain text, left to right, the longest at each place."""
+        if self.pattern is None:
+            return []
+        return [Match(m.start(), m.end(), self.ids[int(m.lastgroup[1:])]) for m in self.pattern.finditer(text)]
+
+
+def _sequence_pattern(form: Form) -> str:
+    """The pattern of one form: spaces as any white space, quotes as either quote, case as the rules say."""
+    pieces = []
+    for char in form.text.strip():
+        if char.isspace():
+            pieces.append(r"\s+")
+        elif char in QUOTES:
+            pieces.append("[" + re.escape(QUOTES[char]) + "]")
+        else:
+            pieces.append(re.escape(char))
+    body = "".join(pieces)
+    if not form.acronym:
+        body = f"(?i:{body})"
+    latin = re.compile(r"[A-Za-z0-9]")
+    before = r"(?<![A-Za-z0-9])" if latin.match(form.text.strip()[:1]) else ""
+    after = r"(?![A-Za-z0-9])" if latin.match(form.text.strip()[-1:]) else ""
+    return before + body + after
 
 
 def _longest(forms: list[Form], text: str, word: re.Match[str]) -> Match | None:

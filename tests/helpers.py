@@ -31,9 +31,14 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
 
 
+STRAIGHT = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
 def squash(text: str) -> str:
-    """Text with whitespace, hyphens and soft hyphens removed, so line breaks and hyphenation don't matter."""
-    return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text).replace("’", "'")
+    """Text with whitespace, hyphens, dashes and soft hyphens removed and quotes made straight, so
+    line breaks, hyphenation and typography (generator/typography.py) don't matter."""
+    text = re.sub(r"[\s\-\u00ad\u2010\u2011\u2013\u2014]+", "", text)
+    return text.translate(STRAIGHT)
 
 
 def article_sentences(path: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -413,3 +414,50 @@ def test_seed_epub_links_terms_and_back_references_resolve(seed_epub: Path) -> N
     back = [href for href in glossary_file.xpath("//x:dd//x:a/@href", namespaces=NS) if "#" in href and href.startswith("ch")]
     assert len(links) >= 9 and back
     assert [h for h in links + back if h not in ids] == []
+
+
+# --- Matching by language -----------------------------------------------------------------
+
+
+def found_in(language: str, text: str, *terms: tuple[str, list[str]]) -> list[str]:
+    """The spans of text the matcher finds for these terms in a text of the given language."""
+    return [text[m.start : m.end] for m in TermIndex(glossary(*terms), language).find(text)]
+
+
+def test_english_inflections_match_and_derivations_do_not() -> None:
+    """English: regular plurals match (4 of 8 words); derived words sharing a Snowball stem never do."""
+    text = "chips, policies, universe, GPUs; chipset, universities, computing, policymaker"
+    terms = (("chip", []), ("policy", []), ("universe", []), ("GPU", []), ("compute", []))
+    assert found_in("en", text, *terms) == ["chips", "policies", "universe", "GPUs"]
+
+
+def test_french_inflected_forms_match_their_term() -> None:
+    """French: plural of any word of a term, either apostrophe and any case match; a derivation does not."""
+    text = ("Les agences de l'eau, l’Agence de l’eau, une pompe à chaleur, des pompes à chaleur ; "
+            "mais l'agencement de l'eau, une agence d'eau, les pompiers à chaleur.")
+    terms = (("Agence de l'eau", []), ("pompe à chaleur", []))
+    assert found_in("fr", text, *terms) == ["agences de l'eau", "Agence de l’eau", "pompe à chaleur", "pompes à chaleur"]
+
+
+def test_german_case_and_plural_endings_match() -> None:
+    """German: plural and case endings (umlaut plurals too) match; compounds and other words do not."""
+    text = "Die Wärmepumpen, der Wärmepumpe, des Hauses, die Häuser; nicht Wärmepumpenhersteller, Wärme, Hausarbeit."
+    assert found_in("de-DE", text, ("Wärmepumpe", []), ("Haus", [])) == ["Wärmepumpen", "Wärmepumpe", "Hauses", "Häuser"]
+
+
+def test_japanese_matches_character_sequences_longest_first() -> None:
+    """Japanese has no word spaces: terms are found as character sequences, the longest first; Latin terms stay whole words."""
+    text = "ヒートポンプ式給湯機はヒートポンプを使う。AWSのサーバー、LAWSではない。"
+    terms = (("ヒートポンプ", []), ("ヒートポンプ式給湯機", []), ("AWS", []))
+    assert found_in("ja", text, *terms) == ["ヒートポンプ式給湯機", "ヒートポンプ", "AWS"]
+
+
+def test_japanese_term_used_in_running_text_is_linked_and_not_unused() -> None:
+    """A Japanese document: a term occurring three times is linked once per chapter, recorded three times, no warning."""
+    document = make_document(["# 概要\n\n熱はヒートポンプで作る。ヒートポンプは効率が良い。\n\n新しいヒートポンプ。\n"],
+                             glossary(("ヒートポンプ", [])), mode="first-per-chapter")
+    document = replace(document, meta=replace(document.meta, language="ja"))
+    linked = link_glossary(document)
+    assert len(linked.glossary[0].uses) == 3
+    assert not linked.warnings
+    assert [a.text for a in linked.chapters[0].body.iter("a")] == ["ヒートポンプ"]

@@ -50,7 +50,7 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 # What the fixture is there to exercise, each seen in one output: (feature, file, marker, times).
 # Checked so that an edit of the fixture (or a golden refresh) cannot silently drop a case.
 FEATURES = [
-    ("key point with inline Markdown", "EPUB/title.xhtml", "<strong>82 %</strong>", 1),
+    ("key point with inline Markdown", "EPUB/title.xhtml", "<strong>82\u00a0%</strong>", 1),
     ("keywords", "EPUB/content.opf", "<dc:subject>", 3),
     ("a footnote cited twice", "EPUB/ch1.xhtml", 'href="#ch1-fn1">1</a>', 2),
     ("a second footnote", "EPUB/ch1.xhtml", 'id="ch1-fn2"', 1),

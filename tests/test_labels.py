@@ -271,7 +271,7 @@ def test_french_web_page(french: Path) -> None:
     assert text_of(page.get_element_by_id("glossary-title")) == "Glossaire"
     assert text_of(page.find_class("used-in-label")[0]) == "Utilisé dans"
     assert page.xpath("//a[@class='use']/@aria-label")[:2] == ["Occurrence 1 dans le chapitre 1", "Occurrence 2 dans le chapitre 1"]
-    assert '.callout.pullquote p::before { content: "\\AB\\A0"; }' in source
+    assert '.callout.pullquote p::before { content: "\\AB\\202F"; }' in source
 
 
 def test_french_pdf(french: Path) -> None:
