@@ -398,7 +398,11 @@ def test_long_table_repeats_its_header_row(fixture_pdf: Path) -> None:
 
 def test_long_glossary_has_letter_headings(fixture_pdf: Path) -> None:
     """A glossary of more than twelve entries is grouped under letter headings, each letter once."""
-    words = [w[4] for page in glossary_pages(PdfReader(str(fixture_pdf))) for w in page_words(fixture_pdf, page)]
+    reader = PdfReader(str(fixture_pdf))
+    pages = glossary_pages(reader)
+    title_top = float(reader.named_destinations["glossary-title"].top)  # a briefing's glossary starts mid-page
+    words = [w[4] for page in pages for w in page_words(fixture_pdf, page)
+             if page > pages[0] or w[3] <= title_top + 1]
     for letter in "ABDEGIKLMNOTZ":
         assert words.count(letter) == 1, letter
 
