@@ -476,3 +476,18 @@ def test_print_html_anchors_every_use_and_points_only_at_uses(fixture_pdf: Path)
     (document,) = check(FIXTURES, [PRINT_FIXTURE])
     assert term_ids == {use.anchor for entry in document.glossary for use in entry.uses}
     assert targets and targets <= term_ids
+
+
+def test_page_plan_is_layout_when_given_else_chosen_by_length() -> None:
+    """layout: in document.yaml decides the page plan; without it a short document is a briefing, a long one a report."""
+    import dataclasses
+
+    from generator import filters
+    from generator.build import check
+
+    (seed,) = check(SOURCE, [SEED])
+    assert filters.page_plan(seed) == "briefing"
+    report = dataclasses.replace(seed, meta=dataclasses.replace(seed.meta, layout="report"))
+    assert filters.page_plan(report) == "report"
+    long = dataclasses.replace(seed, chapters=seed.chapters * 20)  # about 10,000 words
+    assert filters.page_plan(long) == "report"
