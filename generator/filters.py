@@ -50,11 +50,6 @@ def use_anchors(glossary: tuple[GlossaryEntry, ...]) -> frozenset[str]:
     return frozenset(use.anchor for entry in glossary for use in entry.uses)
 
 
-def page_anchors(glossary: tuple[GlossaryEntry, ...], pages: dict[str, int]) -> frozenset[str]:
-    """The anchors the glossary's page numbers point at: the first use of a term on each page."""
-    return frozenset(use.anchor for entry in glossary for run in page_runs(entry.uses, pages) for use in run)
-
-
 def page_runs(uses: tuple[TermUse, ...], pages: dict[str, int]) -> list[tuple[TermUse, ...]]:
     """A term's pages as runs of consecutive pages, each run its first page's first use and, for
     a run of more than one page, its last page's first use: pages 4, 5, 6 and 9 give ``[(u4, u6), (u9,)]``.

@@ -121,7 +121,7 @@ def print_markup(document: Document) -> ContentMarkup:
 
 
 def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
-    """A chapter's body for print: numbered headings, link notes, footnotes in place, few anchors."""
+    """A chapter's body for print: numbered headings, link notes, footnotes in place."""
     body = chapter.body.copy()
     prune_term_anchors(body, targets)
     number_headings(body, heading_numbers(chapter))
