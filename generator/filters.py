@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from generator.glossary import sort_key
-from generator.model import Chapter, GlossaryEntry, Heading, TermUse
+from generator.model import Chapter, Document, GlossaryEntry, Heading, TermUse
 
 NUMBERED_LEVELS = (2, 3)  # "2.1" and "2.1.1"; deeper headings stay unnumbered
-GLOSSARY_LETTERS_FROM = 13  # a glossary of more than a dozen entries is grouped under letter headings
+GLOSSARY_LETTERS_FROM = 13
+BRIEFING_WORDS = 3000  # a document of at most this many words is laid out as a briefing when layout: is absent  # a glossary of more than a dozen entries is grouped under letter headings
 
 
 # The PDF (templates/print/)
@@ -32,21 +33,46 @@ def toc_sections(chapter: Chapter) -> list[tuple[str, Heading]]:
     return [(numbers[h.id], h) for h in chapter.headings if h.level == NUMBERED_LEVELS[0]]
 
 
-def page_anchors(glossary: tuple[GlossaryEntry, ...]) -> frozenset[str]:
-    """The anchors of every use the glossary's page numbers point at."""
-    return frozenset(use.anchor for entry in glossary for use in page_uses(entry.uses))
+def page_plan(document: Document) -> str:
+    """The PDF's page plan: ``layout:`` from document.yaml, else by length.
 
-
-def page_uses(uses: tuple[TermUse, ...]) -> list[TermUse]:
-    """The first use of a term in each chapter: the places its glossary entry gives page numbers for.
-
-    Chapters start on a new page, so these never share a page and the numbers never repeat;
-    finding the page of every use would need a second layout of the whole document.
+    A document whose chapters hold at most ``BRIEFING_WORDS`` words is a *briefing* (chapters run
+    on, one after another); a longer one a *report* (each chapter on a new page).
     """
-    first: dict[str, TermUse] = {}
+    if document.meta.layout:
+        return document.meta.layout
+    words = sum(len(" ".join(c.body.copy().itertext()).split()) for c in document.chapters)
+    return "briefing" if words <= BRIEFING_WORDS else "report"
+
+
+def use_anchors(glossary: tuple[GlossaryEntry, ...]) -> frozenset[str]:
+    """The anchor of every use of every term: the first layout finds the page of each."""
+    return frozenset(use.anchor for entry in glossary for use in entry.uses)
+
+
+def page_runs(uses: tuple[TermUse, ...], pages: dict[str, int]) -> list[tuple[TermUse, ...]]:
+    """A term's pages as runs of consecutive pages, each run its first page's first use and, for
+    a run of more than one page, its last page's first use: pages 4, 5, 6 and 9 give ``[(u4, u6), (u9,)]``.
+
+    ``pages`` maps each use's anchor to its page, as a first layout found them; with no page
+    known (that first layout), the first use in each chapter stands for a page.
+    """
+    if not pages:
+        first_in_chapter: dict[str, TermUse] = {}
+        for use in uses:
+            first_in_chapter.setdefault(use.chapter_id, use)
+        return [(use,) for use in first_in_chapter.values()]
+    first: dict[int, TermUse] = {}
     for use in uses:
-        first.setdefault(use.chapter_id, use)
-    return list(first.values())
+        if use.anchor in pages:
+            first.setdefault(pages[use.anchor], use)
+    runs: list[list[int]] = []
+    for page in sorted(first):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return [(first[run[0]],) if len(run) == 1 else (first[run[0]], first[run[-1]]) for run in runs]
 
 
 def glossary_groups(entries: tuple[GlossaryEntry, ...]) -> list[tuple[str, list[GlossaryEntry]]]:

@@ -93,6 +93,7 @@ class Metadata:
     summary_text: tuple[str, ...] = ()
     identifier: str = ""
     glossary_links: str = "first-per-chapter"
+    layout: str = ""  # "briefing", "report", or "" to choose by length (generator/filters.py, page_plan)
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
     url: str = ""  # where the web edition will live; the PDF shows it with a QR code

@@ -32,6 +32,7 @@ DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8}|-[0-9][A-Za-z0-9]{3})*$")
 GLOSSARY_LINK_MODES = ("first-per-chapter", "every", "none")
+PAGE_PLANS = ("briefing", "report")
 # Characters XML 1.0 forbids: a chapter holding one could never become a valid EPUB.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # What YAML refuses in a file, raw (C0 controls and U+FFFE are refused before YAML sees the text).
@@ -64,6 +65,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "identifier": Field("str", False, "A unique identifier; derived from the slug when absent."),
     "keywords": Field("list[str]", False, "Keywords for the PDF and EPUB metadata."),
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
+    "layout": Field("choice", False, "The PDF's page plan: 'briefing' (chapters run on) or 'report' (each chapter "
+                    "on a new page); when absent, chosen by length (see README, 'Page plans').", PAGE_PLANS),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
     "url": Field("url", False, "Where the web edition will live (https://...); the PDF and booklet show it with a QR code."),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
@@ -186,6 +189,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         summary_text=tuple(plain_text(s) for s in summary),
         identifier=values.get("identifier") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + slug)}",
         glossary_links=values.get("glossary_links", "first-per-chapter"),
+        layout=values.get("layout", ""),
         keywords=tuple(values.get("keywords", ())),
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),

@@ -162,7 +162,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.globals["template_url"] = lambda name: template_url(name, document_root)
     env.globals["labels"] = labels = labels or english()
     env.filters["format_date"] = labels.format_date
-    env.filters.update(toc_sections=filters.toc_sections, page_uses=filters.page_uses,
+    env.filters.update(toc_sections=filters.toc_sections, page_runs=filters.page_runs,
                        glossary_groups=filters.glossary_groups, qr_svg=qr_svg)
     return env
 

@@ -279,7 +279,7 @@ def test_french_pdf(french: Path) -> None:
     pdf = french / f"{FRENCH}.pdf"
     text = pdf_text(pdf)
     for expected in ("1ER NOVEMBRE 2026", "POINTS CLÉS", "Table des matières", "Page 2 sur 5", "Page 5 sur 5",
-                     "Glossaire", "Les numéros de page indiquent", "PAGES 3, 4"):
+                     "Glossaire", "Les numéros de page indiquent", "PAGES 3–4"):  # consecutive pages as a range
         assert expected in text, expected
     assert "« Le ferroutage est devenu rentable. »" in re.sub(r"\s+", " ", text)  # pypdf reads any space as U+00A0 here
     assert [item.title for item in PdfReader(str(pdf)).outline if not isinstance(item, list)][-1] == "Glossaire"

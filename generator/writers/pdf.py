@@ -2,20 +2,30 @@
 
 The chapters' trees get the print's own few transforms here, on copies: section numbers in
 front of the headings, each footnote's text where it is called (for ``float: footnote``), the
-address of each web link as a footnote (paper can't be clicked), and ids kept only on the
-term uses that the glossary's page numbers point at.
+address of each web link as a footnote (paper can't be clicked).
+
+The glossary's page numbers need the page of every use of a term, which only a layout knows:
+the document is laid out once with the first use in each chapter standing in for the numbers,
+the page of each use is read from that layout, and the document is laid out again with, for
+each term, every page it is used on once (consecutive pages as a range), each number a link
+to the first use on its page. The numbers are printed by ``target-counter()``, so they name the
+page of their target in the layout that is kept. The glossary comes after every chapter, so
+its new numbers move no use to another page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from markupsafe import Markup
 
 from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
 from generator.fetch import SandboxedFetcher, refuse_attachments
-from generator.filters import heading_numbers, page_anchors
+from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html, unwrap
@@ -41,40 +51,68 @@ class PdfWriter:
 
     def render(self, ctx: WriteContext) -> list[Output]:
         """The PDF and, with --keep-html, the very HTML WeasyPrint laid out (``<slug>.print.html``)."""
-        markup = self.html(ctx)
-        pdf = Output(self.output_path(ctx), self.layout(ctx, markup))
+        markup, pdf_bytes = self.laid_out(ctx)
+        pdf = Output(self.output_path(ctx), pdf_bytes)
         if not ctx.options.keep_html:
             return [pdf]
         return [Output(self.output_path(ctx).with_suffix(".print.html"), markup.encode("utf-8")), pdf]
 
     def pdf(self, ctx: WriteContext) -> bytes:
         """The PDF's bytes alone (for the handouts, which impose them)."""
-        return self.layout(ctx, self.html(ctx))
+        return self.laid_out(ctx)[1]
 
-    def html(self, ctx: WriteContext) -> str:
-        """The HTML handed to WeasyPrint."""
+    def laid_out(self, ctx: WriteContext) -> tuple[str, bytes]:
+        """The final HTML and its PDF: a first layout finds the page of each use of a term, the second is kept."""
+        pages = self.use_pages(ctx, self.html(ctx, {}))
+        markup = self.html(ctx, pages)
+        return markup, self.layout(ctx, markup)
+
+    def html(self, ctx: WriteContext, pages: dict[str, int]) -> str:
+        """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers."""
         template = ctx.env.get_template("print/document.html")
-        return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options,
-                               paper=PAPER_SIZES[ctx.options.paper], markup=print_markup(ctx.document))
+        return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
+                               plan=page_plan(ctx.document), paper=PAPER_SIZES[ctx.options.paper],
+                               markup=print_markup(ctx.document))
+
+    def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
+        """The page (from 1) of every use of a term, in a layout of ``markup``."""
+        targets = use_anchors(ctx.document.glossary)
+        with self.rendering(ctx):
+            rendered = self.html_document(ctx, markup).render(**self.options(ctx))
+        return {anchor: number for number, page in enumerate(rendered.pages, start=1)
+                for anchor in page.anchors if anchor in targets}
 
     def layout(self, ctx: WriteContext, markup: str) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
-        from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
-
-        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()], document=ctx.document.root)
-        html = HTML(string=markup, base_url=fetcher.base_url, url_fetcher=fetcher)  # the same URLs in any folder
-        options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
-        preload_hyphenation(ctx.document.meta.language)
-        with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():  # subsetting reads the epoch
-            rendered = html.render(**options)
+        options = self.options(ctx)
+        with self.rendering(ctx):  # subsetting reads the epoch
+            rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             return rendered.write_pdf(**options)
 
+    def html_document(self, ctx: WriteContext, markup: str) -> Any:
+        """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
+        from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
+
+        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()], document=ctx.document.root)
+        return HTML(string=markup, base_url=fetcher.base_url, url_fetcher=fetcher)  # the same URLs in any folder
+
+    def options(self, ctx: WriteContext) -> dict[str, Any]:
+        """WeasyPrint's options: tagged PDF/UA and the document's identifier."""
+        return {"pdf_variant": "pdf/ua-1", "pdf_identifier": ctx.document.meta.identifier.encode()}
+
+    @contextmanager
+    def rendering(self, ctx: WriteContext) -> Iterator[None]:
+        """The conditions of every layout: hyphenation loaded, the source date and our engine fixes."""
+        preload_hyphenation(ctx.document.meta.language)
+        with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():
+            yield
+
 
 def print_markup(document: Document) -> ContentMarkup:
     """Every piece of content, transformed for print and serialised as HTML."""
-    targets = page_anchors(document.glossary)
+    targets = use_anchors(document.glossary)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
         bodies={c.id: Markup(to_html(print_body(c, targets))) for c in document.chapters},
@@ -85,7 +123,7 @@ def print_markup(document: Document) -> ContentMarkup:
 
 
 def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
-    """A chapter's body for print: numbered headings, link notes, footnotes in place, few anchors."""
+    """A chapter's body for print: numbered headings, link notes, footnotes in place."""
     body = chapter.body.copy()
     prune_term_anchors(body, targets)
     number_headings(body, heading_numbers(chapter))
@@ -96,13 +134,7 @@ def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
 
 
 def prune_term_anchors(root: Element, targets: frozenset[str]) -> None:
-    """Keep an id only on the uses of a term that the glossary's page numbers point at (targets).
-
-    Every other use loses its anchor (an unlinked use its span too): WeasyPrint compares each
-    anchor with every earlier one while paginating, so two thirds fewer anchors make a long
-    document's layout markedly faster. The EPUB and the web page keep them all, for their
-    back-links to every use.
-    """
+    """Keep an id only on the uses of a term in targets (every use: the glossary needs the page of each)."""
     for link in list(root.iter("a")):
         if link.get("class") == "glossref" and link.get("id") not in targets:
             link.attrib.pop("id", None)
