@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from generator.source import load_document
 from tests.conftest import FIXTURES, SEED, SOURCE
-from tests.helpers import NS, article_sentences, epub_xml, epubcheck_problems, pdf_text, squash
+from tests.helpers import NS, article_sentences, epub_xml, epubcheck_problems, squash
 
 
 def test_pdf_holds_every_sentence_of_the_article(seed_pdf: Path) -> None:
