@@ -331,7 +331,7 @@ def test_unknown_label_is_refused_with_a_suggestion(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as error:
         load_document(root)
     assert [(p.line, p.column, p.message) for p in error.value.problems] == [
-        (18, 3, "unknown label 'glosary'; did you mean 'glossary'?")]
+        (20, 3, "unknown label 'glosary'; did you mean 'glossary'?")]
 
 
 def test_unknown_label_far_from_any_lists_the_labels(tmp_path: Path) -> None:
@@ -349,11 +349,11 @@ def test_wrong_label_texts_are_all_reported(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as error:
         load_document(root)
     assert [(p.line, p.message) for p in error.value.problems] == [
-        (17, "label 'back_to_note' has an unknown placeholder {note}; it may use {n}"),
-        (18, "label 'contents' must not be empty"),
-        (20, "label 'use_count' has no form 'several'; its forms are zero, one, two, few, many, other"),
-        (20, "label 'use_count' needs an 'other' form"),
-        (21, "label 'page_of_pages' must be text"),
+        (19, "label 'back_to_note' has an unknown placeholder {note}; it may use {n}"),
+        (20, "label 'contents' must not be empty"),
+        (22, "label 'use_count' has no form 'several'; its forms are zero, one, two, few, many, other"),
+        (22, "label 'use_count' needs an 'other' form"),
+        (23, "label 'page_of_pages' must be text"),
     ]
 
 
