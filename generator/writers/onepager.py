@@ -56,7 +56,7 @@ class OnePagerWriter:
         )
         return ctx.env.get_template("onepager/document.html").render(
             doc=document, meta=document.meta, options=ctx.options, paper=PAPER_SIZES[ctx.options.paper],
-            markup=markup)
+            markup=markup, plan="report")  # print.css's own page rules; the one-pager sets its page itself
 
     def layout(self, ctx: WriteContext, markup: str, extra_css: str = "") -> weasyprint.Document:
         """Lay out the HTML (with extra_css after it) into a WeasyPrint document."""
