@@ -3,7 +3,8 @@
 Each round copies the seed's folder, mutates one or more of its files (bytes flipped, lines
 cut, duplicated or swapped, Markdown and YAML punctuation and hostile snippets inserted) and
 runs the real command line in this process. The invariants: the exit code is 0, 1 or 2, never
-3; no traceback; an EPUB built with exit 0 is well-formed XML; a refused build leaves the
+3; no traceback; an EPUB built with exit 0 is well-formed XML (and the first one passes
+EPUBCheck); a refused build leaves the
 previous outputs untouched. Seeded, so a failure can be replayed; bounded in time: about a
 minute in `make test`, longer with FUZZ_SECONDS=600 (and another FUZZ_SEED).
 """
@@ -23,6 +24,7 @@ from lxml import etree
 
 from generator.cli import main
 from tests.conftest import SEED, SOURCE
+from tests.helpers import epubcheck_problems
 
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "45"))
 SEED_NUMBER = int(os.environ.get("FUZZ_SEED", "20261202"))
@@ -79,6 +81,7 @@ def test_mutated_seed_never_crashes_and_never_clobbers(tmp_path: Path) -> None:
     previous.write_bytes(b"previous good output\n")
     deadline = time.monotonic() + SECONDS
     rounds = codes = 0
+    sampled = False
     seen: dict[int, int] = {}
     while time.monotonic() < deadline or rounds < 5:
         rounds += 1
@@ -97,6 +100,9 @@ def test_mutated_seed_never_crashes_and_never_clobbers(tmp_path: Path) -> None:
                 for name in archive.namelist():
                     if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
                         etree.fromstring(archive.read(name))
+            if not sampled:  # EPUBCheck on a sample: the first mutated EPUB that built
+                sampled = True
+                assert epubcheck_problems(previous) == [], f"round {rounds} (FUZZ_SEED={SEED_NUMBER})"
         else:
             assert previous.read_bytes() == before, f"round {rounds}: a refused build changed the previous EPUB"
             assert stderr.strip(), f"round {rounds}: refused without saying why"

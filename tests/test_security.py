@@ -616,3 +616,15 @@ def test_picture_names_with_control_characters_and_svgs_that_import_are_refused(
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "image 'images/x%00.png' has a control character in its name" in result.stderr
     assert "image 'images/plan.svg' refers to other files; an SVG picture must be self-contained" in result.stderr
+
+
+def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
+    """An 8000 x 6000 picture (48 megapixels, a small file) is refused with its size, without Pillow's warning."""
+    from PIL import Image
+
+    root = write_document(tmp_path / "doc", "# Intro\n\n![A huge picture](images/huge.png)\n")
+    (root / "images").mkdir()
+    Image.new("1", (8000, 6000)).save(root / "images" / "huge.png")
+    result = run_generator("check", "doc", "--source", str(tmp_path))
+    assert result.returncode == 1 and "DecompressionBomb" not in result.stderr
+    assert "image 'images/huge.png' is 8000 x 6000 pixels; pictures are limited to 40 megapixels: scale it down" in result.stderr
