@@ -61,6 +61,12 @@ NEEDS_PARENT: dict[str, frozenset[str]] = {
     "thead": frozenset({"table"}), "tbody": frozenset({"table"}), "tfoot": frozenset({"table"}),
     "tr": frozenset({"table", "thead", "tbody", "tfoot"}), "td": frozenset({"tr"}), "th": frozenset({"tr"}),
 }
+# What a container left open may take in (Markdown such as a paragraph cannot go into a <tr>).
+ONLY_CHILDREN: dict[str, frozenset[str]] = {
+    "table": frozenset({"caption", "colgroup", "thead", "tbody", "tfoot", "tr"}),
+    "thead": frozenset({"tr"}), "tbody": frozenset({"tr"}), "tfoot": frozenset({"tr"}), "tr": frozenset({"td", "th"}),
+    "ul": frozenset({"li"}), "ol": frozenset({"li"}), "dl": frozenset({"dt", "dd", "div"}),
+}
 OPENS = "data-src-opens"  # on an element whose HTML block left it open (see join_split_elements)
 CLOSES = "closing-mark"  # stands for an HTML block that only closes an element
 MAX_DEPTH = 100  # elements inside each other; far past any real text, well within what layout engines take
@@ -453,10 +459,12 @@ def _marked_block(raw: str) -> str:
     if not left_open and not closed_only:
         return cleaned
     root = Fragment.parse(cleaned).copy()
-    if left_open:
-        opened = [e for e in root if e.tag == left_open[0]]
-        if opened:
-            opened[-1].set(OPENS, " ".join(left_open))
+    outer = [e for e in root if e.tag == left_open[0]] if left_open else []
+    if outer:
+        inner = outer[-1]  # the innermost element left open takes what follows (a <td>, not its <table>)
+        for tag in left_open[1:]:
+            inner = next((e for e in reversed(list(inner.iter(tag))) if e is not inner), inner)
+        inner.set(OPENS, " ".join(left_open))
     for tag in closed_only:
         root.append(etree.Element(CLOSES, {"tag": tag}))
     return to_xhtml(root, positions=True)
@@ -487,22 +495,22 @@ def join_split_elements(body: Fragment) -> Fragment:
 
 def _join_children(parent: Element) -> None:
     """Among one parent's children, move what lies between an opened element and its closing mark into it."""
-    waiting: list[Element] = []  # opened elements, each inside the one before it
+    waiting: list[Element] = []  # opened elements (possibly deep inside a child), each inside the one before
     for child in list(parent):
-        if child.tag == CLOSES and any(e.tag == child.get("tag") for e in waiting):
-            while waiting[-1].tag != child.get("tag"):
+        if child.tag == CLOSES and any(child.get("tag") in e.get(OPENS, "").split() for e in waiting):
+            while child.get("tag") not in waiting[-1].get(OPENS, "").split():
                 waiting.pop()
-            closed = waiting.pop()
-            closed.tail = (closed.tail or "") + (child.tail or "") if (child.tail or "").strip() else closed.tail
+            waiting.pop()
             parent.remove(child)
             continue
-        if waiting:
-            target = waiting[-1]
+        target = waiting[-1] if waiting else None
+        if target is not None and child.tag in ONLY_CHILDREN.get(target.tag, frozenset({child.tag})):
             if target.tail and not target.tail.strip():
                 target.tail = None  # the line break after the opening block: inside now
             target.append(child)  # moves the child, with the text after it
-        if child.get(OPENS):
-            waiting.append(child)
+        opened = next((e for e in child.iter() if e.get(OPENS)), None)
+        if opened is not None:
+            waiting.append(opened)
 
 
 def _located(body: Fragment, raw_references: list[tuple[str, Reference]]) -> Fragment:
