@@ -52,13 +52,6 @@ class Fragment:
         """Parse XHTML content (elements without a namespace) into a fragment."""
         return cls(etree.fromstring(f"<{CONTAINER}>{xhtml}</{CONTAINER}>", _PARSER))
 
-    @classmethod
-    def text_only(cls, text: str) -> Fragment:
-        """A fragment holding plain text."""
-        root = etree.Element(CONTAINER)
-        root.text = text
-        return cls(root)
-
     def copy(self) -> Element:
         """A deep copy of the container, to change without touching this fragment."""
         return _deep_copy(self._root)
@@ -170,14 +163,6 @@ def _append_text(parent: Element, index: int, text: str | None) -> None:
     else:
         previous = parent[index - 1]
         previous.tail = (previous.tail or "") + text
-
-
-def replace_with(element: Element, replacement: Element) -> None:
-    """Put another element in an element's place, keeping the tail text that followed it."""
-    replacement.tail = element.tail
-    parent = element.getparent()
-    if parent is not None:
-        parent.replace(element, replacement)
 
 
 def wrap_tables(root: Element) -> None:

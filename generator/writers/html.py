@@ -63,11 +63,12 @@ def web_markup(document: Document) -> ContentMarkup:
             wrap_tables(root)
         return Markup(to_html(root))
 
+    notes = [(n.id, split_leading_paragraph(n.body.root)) for c in document.chapters for n in c.footnotes]
     return ContentMarkup(
         titles={c.id: show(c.title_markup) for c in document.chapters},
         bodies={c.id: show(c.body, body=True) for c in document.chapters},
-        notes={n.id: show(Fragment(split_leading_paragraph(n.body.root)[0])) for c in document.chapters for n in c.footnotes},
-        note_blocks={n.id: show(Fragment(split_leading_paragraph(n.body.root)[1])) for c in document.chapters for n in c.footnotes},
+        notes={note_id: show(Fragment(first)) for note_id, (first, _) in notes},
+        note_blocks={note_id: show(Fragment(rest)) for note_id, (_, rest) in notes},
         definitions={e.id: show(e.definition) for e in document.glossary},
         summary=[show(point) for point in document.meta.summary],
     )

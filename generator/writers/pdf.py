@@ -28,7 +28,7 @@ from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
-from generator.tree import Element, Fragment, split_leading_paragraph, to_html, unwrap
+from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -112,34 +112,26 @@ class PdfWriter:
 
 def print_markup(document: Document) -> ContentMarkup:
     """Every piece of content, transformed for print and serialised as HTML."""
-    targets = use_anchors(document.glossary)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
-        bodies={c.id: Markup(to_html(print_body(c, targets))) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c))) for c in document.chapters},
         notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
     )
 
 
-def print_body(chapter: Chapter, targets: frozenset[str]) -> Element:
-    """A chapter's body for print: numbered headings, link notes, footnotes in place."""
+def print_body(chapter: Chapter) -> Element:
+    """A chapter's body for print: numbered headings, link notes, footnotes in place.
+
+    Every use of a term keeps its anchor: the first layout finds the page of each (use_pages).
+    """
     body = chapter.body.copy()
-    prune_term_anchors(body, targets)
     number_headings(body, heading_numbers(chapter))
     mark_wide_tables(body)
     add_link_notes(body)
-    place_footnotes(body, chapter, targets)
+    place_footnotes(body, chapter)
     return body
-
-
-def prune_term_anchors(root: Element, targets: frozenset[str]) -> None:
-    """Keep an id only on the uses of a term in targets (every use: the glossary needs the page of each)."""
-    for link in list(root.iter("a")):
-        if link.get("class") == "glossref" and link.get("id") not in targets:
-            link.attrib.pop("id", None)
-    for use in [s for s in root.iter("span") if s.get("class") == "term-use" and s.get("id") not in targets]:
-        unwrap(use)
 
 
 def number_headings(root: Element, numbers: dict[str, str]) -> None:
@@ -177,7 +169,7 @@ def add_link_notes(root: Element) -> None:
         link.addnext(note)
 
 
-def place_footnotes(root: Element, chapter: Chapter, targets: frozenset[str]) -> None:
+def place_footnotes(root: Element, chapter: Chapter) -> None:
     """Put each footnote's text in place of its first call, for WeasyPrint's ``float: footnote``."""
     calls: dict[str, Element] = {}
     for link in root.iter("a"):
@@ -187,12 +179,12 @@ def place_footnotes(root: Element, chapter: Chapter, targets: frozenset[str]) ->
         call = calls.get(note.id)
         if call is None:
             continue
-        span = _note_span(note.id, note.body, targets)
+        span = _note_span(note.id, note.body)
         span.tail = call.tail
         call.getparent().replace(call, span)
 
 
-def _note_span(note_id: str, body: Fragment, targets: frozenset[str]) -> Element:
+def _note_span(note_id: str, body: Fragment) -> Element:
     """A footnote's body as the span WeasyPrint floats to the foot of the page.
 
     The note sits inside a paragraph, where HTML allows no blocks: its first paragraph's
@@ -211,7 +203,6 @@ def _note_span(note_id: str, body: Fragment, targets: frozenset[str]) -> Element
     first.extend(rest)
     if len(rest) == 0 and rest.text:
         first.text = (first.text or "") + rest.text
-    prune_term_anchors(first, targets)
     first.tag = "span"
     first.attrib.update({"class": "footnote", "id": note_id})
     return first
