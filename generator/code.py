@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.token import STANDARD_TYPES, _TokenType
-from pygments.util import ClassNotFound
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Pygments is imported when a document has code, not by every build
+    from pygments.lexer import Lexer
+    from pygments.token import _TokenType
 
 # `{...}` at the end of the info string: Pandoc's attribute syntax.
 ATTRIBUTE_BLOCK = re.compile(r"\{([^{}]*)\}\s*$")
@@ -110,6 +111,9 @@ def lexer_for(language: str) -> Lexer | None:
     """Pygments' lexer for a language name or alias, or None when it knows none."""
     if not language:
         return None
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(language, stripnl=False, stripall=False, ensurenl=True, tabsize=0)
     except ClassNotFound:
@@ -118,6 +122,8 @@ def lexer_for(language: str) -> Lexer | None:
 
 def token_class(kind: _TokenType) -> str:
     """Pygments' short CSS class of a token type (its nearest named ancestor's); '' for plain text."""
+    from pygments.token import STANDARD_TYPES
+
     while kind not in STANDARD_TYPES:
         kind = kind.parent
     return STANDARD_TYPES[kind]
