@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import corpus, peer
 from bench.measure import Measurement, measure, pdf_pages, run_once, size_kb
-from bench.report import print_table, ratios, targets
+from bench.report import print_scaling, print_table, ratios, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                                            backrefs_variant=workload.name == "tenth", deadline=deadline)
         _log("glossary linking micro-benchmark")
         micro = glossary_micro(runs, env)
+        _log("scaling of reading and every pass at 1x, 10x, 100x")
+        scaling_result = pass_scaling(runs, env)
         _log("no-op make all")
         noop = noop_make(work / "make-build", runs, env)
     result = {
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         "measurements": [m.as_json() for m in measurements],
         "ratios": ratios(measurements),
         "glossary_linking": micro,
+        "pass_scaling": scaling_result,
         "noop_make": noop,
     }
     result["targets"] = targets(result, measurements)
@@ -90,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print_table(result, measurements)
+    print_scaling(scaling_result)
     print(f"\nwrote {args.out / 'bench.json'} ({result['bench_seconds']} s)")
     return 0
 
@@ -190,6 +194,13 @@ def _record_outputs(w: Workload, out: Path, measurements: list[Measurement]) -> 
 def glossary_micro(runs: int, env: dict[str, str]) -> dict[str, object]:
     """The linking micro-benchmark, in its own process, within a time budget."""
     done = subprocess.run([PY, "-m", "bench.micro", str(runs), "60"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def pass_scaling(runs: int, env: dict[str, str]) -> dict[str, object]:
+    """bench/scaling.py in its own process: per-unit times of reading and each pass by input size."""
+    done = subprocess.run([PY, "-m", "bench.scaling", str(runs)], cwd=ROOT, env=env, capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout)
 

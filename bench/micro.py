@@ -16,13 +16,15 @@ from pathlib import Path
 from bench.corpus import FILLER, make_terms
 from generator.glossary import link_glossary
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
+from generator.tree import Fragment
 
 
 def synthetic_document(terms: int = 2000, text_bytes: int = 1_000_000, seed: int = 7) -> Document:
     """A document of about ``text_bytes`` of paragraphs in 50 chapters, using ``terms`` glossary terms."""
     rng = random.Random(seed)
     glossary = tuple(
-        GlossaryEntry(id=f"g-term-{i}", term=t.term, definition_html=t.definition, aliases=(t.alias,) if t.alias else ())
+        GlossaryEntry(id=f"g-term-{i}", term=t.term, definition=Fragment.parse(t.definition),
+                      aliases=(t.alias,) if t.alias else ())
         for i, t in enumerate(make_terms(rng, terms))
     )
     chapter_bytes = text_bytes // 50
@@ -40,8 +42,9 @@ def _chapter(rng: random.Random, number: int, glossary: tuple[GlossaryEntry, ...
         paragraph = f"<p>{' '.join(words)}.</p>\n"
         paragraphs.append(paragraph)
         length += len(paragraph)
-    return Chapter(id=f"ch{number}", number=number, path=Path(f"{number:02d}.md"), title=f"Chapter {number}",
-                   title_html=f"Chapter {number}", html="".join(paragraphs))
+    return Chapter(id=f"ch{number}", number=number, path=Path(f"{number:02d}.md"), name=f"{number:02d}.md",
+                   title=f"Chapter {number}", title_markup=Fragment.parse(f"Chapter {number}"),
+                   body=Fragment.parse("".join(paragraphs)))
 
 
 def time_linking(document: Document, runs: int) -> dict[str, object]:
@@ -54,7 +57,7 @@ def time_linking(document: Document, runs: int) -> dict[str, object]:
         linked = link_glossary(document)
         times.append(time.perf_counter() - start)
     uses = sum(len(e.uses) for e in linked.glossary)
-    text = sum(len(c.html.encode()) for c in document.chapters)
+    text = sum(len(c.body.xhtml().encode()) for c in document.chapters)
     return {"terms": len(document.glossary), "text_bytes": text, "uses": uses,
             "runs_s": [round(t, 4) for t in times], "median_s": round(statistics.median(times), 4)}
 

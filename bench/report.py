@@ -53,11 +53,23 @@ def targets(result: dict[str, object], measurements: list[Measurement]) -> list[
          scaling.get("cpu_per_page_large_over_tenth"), 1.15),
         ("glossary linking 2,000 terms / 1 MB (s)" + ("" if "full" in micro else ", estimated"), linking, None, 0.5),
         ("no-op make all (s)", noop["median_s"], None, 0.2),
+        ("passes linear: worst per-unit time 100x/1x", worst_scaling(result), None, 2.0),
         ("make all from nothing / (seed PDF + seed EPUB)", _side_by_side(noop, measurements), None, 1.0),
     ]
     return [{"target": name, "value": value, "value_cpu": cpu, "limit": limit,
              "met": value is not None and value <= limit and (cpu is None or cpu <= limit)}
             for name, value, cpu, limit in rows]
+
+
+def worst_scaling(result: dict[str, object]) -> float | None:
+    """The largest ratio of per-unit time at 100x to 1x over every input shape and stage
+    (bench/scaling.py): about 1 when every stage is linear, about 100 when one is quadratic; 2
+    leaves room for noise and the collector's passes over a larger heap."""
+    shapes = result.get("pass_scaling")
+    if not isinstance(shapes, dict):
+        return None
+    ratios = [r for shape in shapes.values() for r in shape["ratio_largest_to_smallest"].values() if r is not None]
+    return max(ratios, default=None)
 
 
 def _side_by_side(noop: dict[str, object], measurements: list[Measurement]) -> float | None:
@@ -91,3 +103,17 @@ def print_table(result: dict[str, object], measurements: list[Measurement]) -> N
     noop = result["noop_make"]
     if isinstance(noop, dict) and noop.get("rebuilt_anything"):
         print("warning: the no-op `make all` rebuilt something")
+
+
+def print_scaling(result: dict[str, object]) -> None:
+    """The table: per-unit milliseconds at each size and the largest/smallest ratio, a row per shape
+    and stage."""
+    sizes = next(iter(result.values()))["sizes"]  # type: ignore[index]
+    heads = " ".join(f"{f'{u}x':>9}" for u in sizes)
+    print(f"\n{'scaling (ms per unit)':24} {'stage':11} {heads} {f'{sizes[-1]}x/{sizes[0]}x':>8}")
+    for name, shape in result.items():
+        assert isinstance(shape, dict)
+        for stage, figures in shape["per_unit_ms"].items():
+            ratio = shape["ratio_largest_to_smallest"][stage]
+            cells = " ".join(f"{f:9.3f}" for f in figures)
+            print(f"{name + ' (' + shape['unit'] + ')':24} {stage:11} {cells} {'-' if ratio is None else ratio:>8}")
