@@ -28,6 +28,7 @@ DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
 WEB_SCHEMES = ("http", "https")
 ADDRESS_SCHEMES = ("mailto", "tel")
+ALLOWED_IN_DOCUMENT = "link to a #section or another chapter (other.md#section)"
 ALLOWED = "link to a web address (http, https, mailto, tel), a #section or another chapter (other.md#section)"
 # Ids of the parts the templates write around the chapters (contents, glossary, key points).
 FRAME_IDS = ("toc", "toc-title", "glossary", "glossary-title", "key-points-title")
@@ -174,7 +175,9 @@ class Resolver:
         target = self.targets.chapters.get(relative)
         if target is None:
             if not name.endswith(".md"):
-                return self._refuse(path, where, f"link '{url}' is not allowed; {ALLOWED}")
+                return self._refuse(path, where, f"link '{url}' is to a file, and no output carries files beside "
+                                                 f"the chapters: publish it and link to its web address (https://…), "
+                                                 f"or {ALLOWED_IN_DOCUMENT}")
             if relative in self.document.meta.chapters:
                 return None  # a listed chapter that could not be read: its own problem is reported
             close = difflib.get_close_matches(relative, list(self.targets.chapters), n=1)

@@ -188,8 +188,9 @@ def test_links_without_a_usable_target_are_refused(tmp_path: Path) -> None:
         "a #section or another chapter (other.md#section)",
         "doc/01.md:3:23: link 'http://' is not a complete address; link to a web address (http, https, mailto, tel), "
         "a #section or another chapter (other.md#section)",
-        "doc/01.md:3:36: link 'data.csv' is not allowed; link to a web address (http, https, mailto, tel), "
-        "a #section or another chapter (other.md#section)",
+        "doc/01.md:3:36: link 'data.csv' is to a file, and no output carries files beside the chapters: "
+        "publish it and link to its web address (https://…), or link to a #section or another chapter "
+        "(other.md#section)",
         "doc/01.md:3:49: a link needs a target: [text](https://…), [text](#section) or [text](other.md)",
         "build failed: 4 errors; nothing was written",
     ]
