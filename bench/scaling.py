@@ -144,10 +144,14 @@ def measure_shape(shape: Shape, work: Path, runs: int, sizes: tuple[int, ...] = 
 
 
 def _ratio(values: dict[int, float], sizes: tuple[int, ...]) -> float | None:
-    """Per-unit time at the largest size over the smallest; None when the smallest is too short to
-    time (under 20 µs a unit: a stage with nothing to do, whose figure is noise)."""
-    small, large = values[sizes[0]], values[sizes[-1]]
-    return round(large / small, 2) if small * sizes[0] > 20e-6 else None
+    """Per-unit time at the largest size over that at the smallest size whose whole run took at
+    least MIN_TIMED_S (shorter runs are timer noise: a stage with almost nothing to do); None when
+    only the largest size took that long."""
+    base = next((u for u in sizes[:-1] if values[u] * u >= MIN_TIMED_S), None)
+    return None if base is None else round(values[sizes[-1]] / values[base], 2)
+
+
+MIN_TIMED_S = 0.001
 
 
 def main(runs: int = 3, sizes: tuple[int, ...] = SIZES) -> dict[str, object]:

@@ -50,9 +50,10 @@ def test_scaling_ratio_shows_quadratic_work_and_ignores_stages_too_short_to_time
     from bench.report import worst_scaling
     from bench.scaling import _ratio
 
-    assert _ratio({1: 0.001, 100: 0.1}, (1, 100)) == 100.0  # per unit 100 times slower: quadratic
-    assert _ratio({1: 0.001, 100: 0.001}, (1, 100)) == 1.0
-    assert _ratio({1: 0.000001, 100: 0.001}, (1, 100)) is None
+    assert _ratio({1: 0.001, 10: 0.01, 100: 0.1}, (1, 10, 100)) == 100.0  # 100 times slower a unit: quadratic
+    assert _ratio({1: 0.001, 10: 0.001, 100: 0.001}, (1, 10, 100)) == 1.0
+    assert _ratio({1: 0.00001, 10: 0.0002, 100: 0.002}, (1, 10, 100)) == 10.0  # 1x too short: 10x is the base
+    assert _ratio({1: 0.000001, 10: 0.000001, 100: 0.001}, (1, 10, 100)) is None
     shapes = {"a": {"ratio_largest_to_smallest": {"read": 1.1, "glossary": 3.5, "size": None}}}
     assert worst_scaling({"pass_scaling": shapes}) == 3.5
 
