@@ -36,7 +36,7 @@ from generator.model import Document
 from generator.pictures import PICTURE_TYPES, screen_saving
 from generator.progress import Progress, silent
 from generator.templates import make_environment
-from generator.writers import WRITERS, BuildOptions, Output, build_time, write_atomically
+from generator.writers import WRITERS, BuildOptions, Output, build_time, variant_suffix, write_atomically
 
 DIST_FOLDER = "dist"
 DEFAULT_EMAIL_BUDGET_MB = 10.0
@@ -208,17 +208,24 @@ def render_entry(document: Document, out_dir: Path, options: DistOptions,
     """Every format of one document, in memory: the entry of the folder and the outputs for build/."""
     build_options = BuildOptions(paper=options.paper)
     outputs = render_document(document, ["pdf", "epub", "html"], out_dir, build_options, progress)
-    by_suffix = {o.path.name.removeprefix(document.slug): o for o in outputs}
+    by_suffix = stable_names(document, outputs, build_options)
     pdf = by_suffix[".pdf"].data
     with progress.stage("render booklet", document.slug):
-        booklet = Output(out_dir / f"{document.slug}-booklet.pdf",
+        booklet = Output(out_dir / f"{document.slug}-booklet{variant_suffix(build_options)}.pdf",
                          impose(pdf, "booklet", options.paper, back_page=bool(document.meta.url)))
     outputs.append(booklet)
     if "onepager" in WRITERS:
         outputs += render_document(document, ["onepager"], out_dir, build_options, progress)
-    by_suffix = {o.path.name.removeprefix(document.slug): o for o in outputs}
+    by_suffix = stable_names(document, outputs, build_options)
     files = tuple(dist_file(kind, document, by_suffix[kind.suffix].data) for kind in KINDS if kind.suffix in by_suffix)
     return Entry(document, files, thumbnail(cover_image(document)), document_labels(document)), outputs
+
+
+def stable_names(document: Document, outputs: list[Output], options: BuildOptions) -> dict[str, Output]:
+    """Each output by its name in the document's folder, after the slug: ``build/<slug>-letter.pdf``
+    is ``.pdf`` there, since a dist folder holds one paper's edition under stable names."""
+    variant = variant_suffix(options)
+    return {o.path.name.removeprefix(document.slug).replace(f"{variant}.", ".", 1): o for o in outputs}
 
 
 def dist_file(kind: FileKind, document: Document, data: bytes) -> DistFile:
