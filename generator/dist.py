@@ -1,7 +1,7 @@
 """``dist``: every document in every format, assembled into ``build/dist/`` for readers and colleagues.
 
 Read as a table of contents: check every document, refuse warnings the author has not
-accepted, render every format in memory (the PDF laid out once, the booklet imposed from it),
+accepted, render every format in memory (the booklet laid out at half the sheet and imposed, as `handout` does),
 assemble the folder in memory (one folder and one zip per document, the catalogue page, the
 Atom feed, the checksums), then write: the formats to ``build/`` as the other commands do,
 and ``build/dist/`` replaced whole. Every byte comes from the sources: dates from the
@@ -30,7 +30,6 @@ from pypdf import PdfReader
 from generator.build import check, render_document
 from generator.cover import cover_image
 from generator.errors import Problem, display_path
-from generator.impose import impose
 from generator.labels import Labels, document_labels, english
 from generator.model import Document
 from generator.pictures import PICTURE_TYPES, screen_saving
@@ -207,13 +206,8 @@ def render_entry(document: Document, out_dir: Path, options: DistOptions,
                  progress: Progress) -> tuple[Entry, list[Output]]:
     """Every format of one document, in memory: the entry of the folder and the outputs for build/."""
     build_options = BuildOptions(paper=options.paper)
-    outputs = render_document(document, ["pdf", "epub", "html"], out_dir, build_options, progress)
-    by_suffix = stable_names(document, outputs, build_options)
-    pdf = by_suffix[".pdf"].data
-    with progress.stage("render booklet", document.slug):
-        booklet = Output(out_dir / f"{document.slug}-booklet{variant_suffix(build_options)}.pdf",
-                         impose(pdf, "booklet", options.paper, back_page=bool(document.meta.url)))
-    outputs.append(booklet)
+    # The booklet is laid out on its own, at half the sheet, as `make handout` lays it out.
+    outputs = render_document(document, ["pdf", "epub", "html", "booklet"], out_dir, build_options, progress)
     if "onepager" in WRITERS:
         outputs += render_document(document, ["onepager"], out_dir, build_options, progress)
     by_suffix = stable_names(document, outputs, build_options)

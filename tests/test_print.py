@@ -159,3 +159,11 @@ def test_make_print_builds_the_print_file_name(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert f"-m generator print {SEED} --out {tmp_path} --paper letter" in result.stdout
+
+
+def test_greys_are_black_ink_alone_and_colours_convert_simply() -> None:
+    """A grey becomes a tint of K with no C, M or Y; black is 0 0 0 1; the teal accent keeps its hue in C and M."""
+    assert rgb_to_cmyk(0.5, 0.5, 0.5) == (0.0, 0.0, 0.0, 0.5)
+    assert rgb_to_cmyk(0, 0, 0) == (0.0, 0.0, 0.0, 1.0)
+    assert rgb_to_cmyk(1, 1, 1) == (0.0, 0.0, 0.0, 0.0)
+    assert rgb_to_cmyk(0x0b / 255, 0x55 / 255, 0x63 / 255) == (0.8889, 0.1414, 0.0, 0.6118)
