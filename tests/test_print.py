@@ -167,3 +167,13 @@ def test_greys_are_black_ink_alone_and_colours_convert_simply() -> None:
     assert rgb_to_cmyk(0, 0, 0) == (0.0, 0.0, 0.0, 1.0)
     assert rgb_to_cmyk(1, 1, 1) == (0.0, 0.0, 0.0, 0.0)
     assert rgb_to_cmyk(0x0b / 255, 0x55 / 255, 0x63 / 255) == (0.8889, 0.1414, 0.0, 0.6118)
+
+
+def test_a_missing_installed_profile_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without --profile and without the set-up's profile, the build stops saying how to build it or give one."""
+    from generator.errors import UsageError
+    from generator.writers import press
+
+    monkeypatch.setattr(press, "INSTALLED_PROFILE", tmp_path / "none.icc")
+    with pytest.raises(UsageError, match=r"none\.icc: .*`make pdf PRINT=1` builds it.*--profile"):
+        press.cmyk_profile(None)

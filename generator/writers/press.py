@@ -70,7 +70,8 @@ def cmyk_profile(path: Path | None) -> bytes:
     try:
         data = read_limited(profile)
     except Unreadable as error:
-        fix = "" if path else " (make .venv/.installed builds it; or give the print shop's with --profile / PROFILE=)"
+        fix = "" if path else (" (`make pdf PRINT=1` builds it, from Debian's icc-profiles-free with argyll's colprof;"
+                               " or give the print shop's profile with --profile, PROFILE= for make)")
         raise UsageError(f"cannot use the CMYK profile {display_path(profile)}: {error.reason}{fix}") from None
     if len(data) < ICC_HEADER or data[36:40] != b"acsp":
         raise UsageError(f"{display_path(profile)} is not an ICC profile")
