@@ -4,10 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
+# The print variant's CMYK output profile, built by the set-up (see below); PROFILE= replaces it.
+CMYK_PROFILE := $(VENV)/share/briefing-generator/FOGRA39L_coated.icc
+FOGRA39_DATA ?= /usr/share/color/icc/FOGRA39L.ti3
 
 DOC ?=
 PAPER ?= a4
 MARKS ?=
+PRINT ?=
+PROFILE ?=
 LAYOUT ?= booklet
 NAME ?=
 BUILD := build
@@ -18,17 +23,24 @@ QR ?=
 EMAIL_BUDGET ?= 10
 
 SLUGS := $(if $(DOC),$(DOC),$(patsubst source/%/document.yaml,%,$(wildcard source/*/document.yaml)))
-PDFS := $(SLUGS:%=$(BUILD)/%.pdf)
+# Each paper and variant has its own file name, so an A4 and a Letter build sit side by side:
+# <slug>.pdf, <slug>-letter.pdf, <slug>-marks.pdf, <slug>-print.pdf, <slug>-booklet-letter.pdf ...
+PRINTING := $(filter-out 0,$(PRINT))
+PAPER_SUFFIX := $(if $(filter letter,$(PAPER)),-letter)
+PDF_SUFFIX := $(if $(PRINTING),-print)$(PAPER_SUFFIX)$(if $(PRINTING),,$(if $(filter-out 0,$(MARKS)),-marks))
+PDFS := $(SLUGS:%=$(BUILD)/%$(PDF_SUFFIX).pdf)
 EPUBS := $(SLUGS:%=$(BUILD)/%.epub)
 HTMLS := $(SLUGS:%=$(BUILD)/%.html)
-ONEPAGERS := $(SLUGS:%=$(BUILD)/%-onepager.pdf)
+ONEPAGERS := $(SLUGS:%=$(BUILD)/%-onepager$(PAPER_SUFFIX).pdf)
 CODE := $(shell find generator -name '*.py' -o -name '*.yaml') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
-PDF_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
+PAPER_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
+# The print variant always has its marks and bleed; PROFILE names the print shop's CMYK profile.
+PDF_FLAGS := $(if $(PRINTING),--paper $(PAPER) $(if $(PROFILE),--profile $(PROFILE)),$(PAPER_FLAGS))
+PDF_FORMAT := $(if $(PRINTING),print,pdf)
 PROGRESS_FLAG := $(if $(filter-out 0,$(PROGRESS)),--progress)
 $(if $(filter booklet 2up,$(LAYOUT)),,$(error LAYOUT must be booklet or 2up, not '$(LAYOUT)'))
-HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT).pdf)
-HANDOUT_OPTIONS := $(BUILD)/.handout-options
+HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT)$(PAPER_SUFFIX).pdf)
 
 # Outputs are built in parallel (`make all` writes the PDF and the EPUB at the same time,
 # each in its own process), unless the command line sets -j itself or asks for a clean.
@@ -42,7 +54,7 @@ endif
 
 all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
 
-pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter, MARKS=1 for crop marks)
+pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter: -letter.pdf, MARKS=1: -marks.pdf, PRINT=1 [PROFILE=x.icc]: PDF/X-4 -print.pdf)
 
 epub: $(EPUBS) ## build build/<slug>.epub
 
@@ -51,7 +63,7 @@ html: $(HTMLS) ## build build/<slug>.html, one self-contained web page (PROGRESS
 onepager: $(ONEPAGERS) ## build build/<slug>-onepager.pdf, one side to leave behind (PAPER=letter)
 
 watch: $(STAMP) ## rebuild on every change to a source or template (FORMATS=pdf,epub,html; Ctrl-C stops)
-	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PDF_FLAGS) $(PROGRESS_FLAG)
+	$(PY) -m generator watch $(DOC) --out $(BUILD) --formats $(FORMATS) $(PAPER_FLAGS) $(PROGRESS_FLAG)
 
 handout: $(HANDOUTS) ## build build/<slug>-booklet.pdf to print and fold (LAYOUT=2up, PAPER=letter)
 
@@ -66,7 +78,7 @@ new: $(STAMP) ## create source/<NAME>/ with starter files that build at once (NA
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) $(CMYK_PROFILE) ## run the test suite
 	$(PY) -m pytest -q
 
 golden: $(STAMP) ## rewrite every golden file in tests/golden/ from the current output, after an intended change
@@ -109,24 +121,35 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m compileall -q generator >/dev/null
 	touch $@
 
+# The CMYK profile of the print variant (PRINT=1): ArgyllCMS's colprof (Debian: argyll) builds it
+# from FOGRA39L.ti3, Fogra's characterisation data for offset on coated paper (ISO 12647-2),
+# which Debian's icc-profiles-free ships under the zlib licence; so the profile, embedded in every
+# print PDF, may be given to anyone. -ql: low table resolution, 8 s instead of 36; a print shop's
+# own profile (PROFILE=) is better for colour-critical work. colprof's fit is not repeatable, so
+# each set-up has its own bytes (the same on every build there).
+$(CMYK_PROFILE):
+	@test -f $(FOGRA39_DATA) && command -v colprof >/dev/null || { \
+	  echo "the print variant's CMYK profile is built from $(FOGRA39_DATA) by colprof:" \
+	       "apt-get install icc-profiles-free argyll (or give the print shop's: PROFILE=path.icc)" >&2; exit 2; }
+	@mkdir -p $(@D)
+	@work=$$(mktemp -d) && cp $(FOGRA39_DATA) $$work/FOGRA39L.ti3 && \
+	  colprof -ql -D "FOGRA39L coated" -C "From Fogra's FOGRA39L data (zlib licence)" $$work/FOGRA39L >/dev/null && \
+	  mv $$work/FOGRA39L.icc $@ && rm -rf $$work && echo "built $@"
+
 # The benchmark's extra tools (Pandoc, pyinstrument), installed only when `make bench` asks for them.
 $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.lock
 	touch $@
 
-# Rewritten only when PAPER or MARKS change, so that the PDFs are rebuilt then and only then.
+# Rewritten only when PROFILE changes (paper, marks and print are in the file name), so that the
+# PDFs are rebuilt then and only then.
 $(PDF_OPTIONS): FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(PDF_FLAGS)' | cmp -s - $@ || echo '$(PDF_FLAGS)' > $@
-
-# Rewritten only when PAPER changes (the layout is in the file name).
-$(HANDOUT_OPTIONS): FORCE
-	@mkdir -p $(BUILD)
-	@echo '--paper $(PAPER)' | cmp -s - $@ || echo '--paper $(PAPER)' > $@
+	@echo '$(PROFILE)' | cmp -s - $@ || echo '$(PROFILE)' > $@
 
 .SECONDEXPANSION:
-$(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
+$(BUILD)/%$(PDF_SUFFIX).pdf: $(STAMP) $(if $(PRINTING),$(if $(PROFILE),$(PROFILE),$(CMYK_PROFILE))) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator $(PDF_FORMAT) $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
 $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator epub $* --out $(BUILD) $(PROGRESS_FLAG)
@@ -134,11 +157,11 @@ $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
 
-$(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+$(BUILD)/%-booklet$(PAPER_SUFFIX).pdf: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 
-$(BUILD)/%-onepager.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+$(BUILD)/%-onepager$(PAPER_SUFFIX).pdf: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator onepager $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 
-$(BUILD)/%-2up.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+$(BUILD)/%-2up$(PAPER_SUFFIX).pdf: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator 2up $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)

@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
         if name in {"pdf", "all"}:
             cmd.add_argument("--marks", action="store_true", help="add crop marks and 3 mm bleed for a print shop")
             cmd.add_argument("--keep-html", action="store_true", help="also write the HTML handed to WeasyPrint")
+        if name == "print":
+            cmd.add_argument("--profile", type=Path, default=None, metavar="ICC",
+                             help="the print shop's CMYK ICC profile (default: the FOGRA39 profile the set-up installs)")
         _add_progress_options(cmd)
     _add_watch_command(sub)
     add_handout_parser(sub)
@@ -230,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
     from generator.writers import BuildOptions
 
     options = BuildOptions(paper=getattr(args, "paper", "a4"), marks=getattr(args, "marks", False),
-                           keep_html=getattr(args, "keep_html", False))
+                           keep_html=getattr(args, "keep_html", False), profile=getattr(args, "profile", None))
     if args.command == "watch":
         from generator.watch import watch
 

@@ -1,7 +1,7 @@
 """``dist``: every document in every format, assembled into ``build/dist/`` for readers and colleagues.
 
 Read as a table of contents: check every document, refuse warnings the author has not
-accepted, render every format in memory (the PDF laid out once, the booklet imposed from it),
+accepted, render every format in memory (the booklet laid out at half the sheet and imposed, as `handout` does),
 assemble the folder in memory (one folder and one zip per document, the catalogue page, the
 Atom feed, the checksums), then write: the formats to ``build/`` as the other commands do,
 and ``build/dist/`` replaced whole. Every byte comes from the sources: dates from the
@@ -30,13 +30,12 @@ from pypdf import PdfReader
 from generator.build import check, render_document
 from generator.cover import cover_image
 from generator.errors import Problem, display_path
-from generator.impose import impose
 from generator.labels import Labels, document_labels, english
 from generator.model import Document
 from generator.pictures import PICTURE_TYPES, screen_saving
 from generator.progress import Progress, silent
 from generator.templates import make_environment
-from generator.writers import WRITERS, BuildOptions, Output, build_time, write_atomically
+from generator.writers import WRITERS, BuildOptions, Output, build_time, variant_suffix, write_atomically
 
 DIST_FOLDER = "dist"
 DEFAULT_EMAIL_BUDGET_MB = 10.0
@@ -207,18 +206,20 @@ def render_entry(document: Document, out_dir: Path, options: DistOptions,
                  progress: Progress) -> tuple[Entry, list[Output]]:
     """Every format of one document, in memory: the entry of the folder and the outputs for build/."""
     build_options = BuildOptions(paper=options.paper)
-    outputs = render_document(document, ["pdf", "epub", "html"], out_dir, build_options, progress)
-    by_suffix = {o.path.name.removeprefix(document.slug): o for o in outputs}
-    pdf = by_suffix[".pdf"].data
-    with progress.stage("render booklet", document.slug):
-        booklet = Output(out_dir / f"{document.slug}-booklet.pdf",
-                         impose(pdf, "booklet", options.paper, back_page=bool(document.meta.url)))
-    outputs.append(booklet)
+    # The booklet is laid out on its own, at half the sheet, as `make handout` lays it out.
+    outputs = render_document(document, ["pdf", "epub", "html", "booklet"], out_dir, build_options, progress)
     if "onepager" in WRITERS:
         outputs += render_document(document, ["onepager"], out_dir, build_options, progress)
-    by_suffix = {o.path.name.removeprefix(document.slug): o for o in outputs}
+    by_suffix = stable_names(document, outputs, build_options)
     files = tuple(dist_file(kind, document, by_suffix[kind.suffix].data) for kind in KINDS if kind.suffix in by_suffix)
     return Entry(document, files, thumbnail(cover_image(document)), document_labels(document)), outputs
+
+
+def stable_names(document: Document, outputs: list[Output], options: BuildOptions) -> dict[str, Output]:
+    """Each output by its name in the document's folder, after the slug: ``build/<slug>-letter.pdf``
+    is ``.pdf`` there, since a dist folder holds one paper's edition under stable names."""
+    variant = variant_suffix(options)
+    return {o.path.name.removeprefix(document.slug).replace(f"{variant}.", ".", 1): o for o in outputs}
 
 
 def dist_file(kind: FileKind, document: Document, data: bytes) -> DistFile:

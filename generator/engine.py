@@ -18,9 +18,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import hashlib
 import io
 import logging
 import sys
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,7 +56,11 @@ PAGE_PROGRESS = Patch("page progress", "WeasyPrint", "weasyprint", "70", "pages 
 HYPHENATION = Patch("hyphenation cache", "pyphen", "pyphen", "0.18", "pyphen parses the patterns itself")
 PACKAGE_LANGUAGE = Patch("package-language override", "ebooklib", "ebooklib", "0.20",
                          "xml:lang is added by rewriting the finished package document instead")
-PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE)
+PRINT_DOCUMENT_ID = Patch("print DocumentID", "WeasyPrint", "weasyprint", "70",
+                          "the print PDF's XMP DocumentID is random, so its bytes differ between builds")
+CMYK_COLOURS = Patch("CMYK colours", "WeasyPrint", "weasyprint", "70",
+                     "colours given in RGB stay RGB in the print PDF")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -358,3 +364,77 @@ def with_package_language(epub: bytes, language: str) -> bytes:
                 content = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
             target.writestr(info, content)
     return out.getvalue()
+
+
+# The print-shop variant: PDF/X-4 with reproducible bytes, and every colour in CMYK
+
+
+@contextlib.contextmanager
+def fixed_document_id(seed: bytes) -> Iterator[None]:
+    """PDF/X-4's XMP ``xmpMM:DocumentID`` derived from ``seed`` instead of ``uuid4()`` (WeasyPrint 70).
+
+    WeasyPrint writes a random DocumentID into a PDF/X-4's metadata, and pydyf's file
+    identifier hashes that metadata, so two builds of the same sources would differ in two
+    places. The same seed gives the same identifier; ``uuid4`` is put back afterwards.
+    """
+    if not applies(PRINT_DOCUMENT_ID):
+        yield
+        return
+    from weasyprint.pdf import metadata
+
+    original = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.UUID(bytes=hashlib.md5(seed).digest(), version=4)
+    try:
+        yield
+    finally:
+        metadata.uuid4 = original
+
+
+@contextlib.contextmanager
+def cmyk_colours() -> Iterator[None]:
+    """Every RGB colour WeasyPrint 70 draws (text, rules, tints, SVG) set in DeviceCMYK instead.
+
+    The stylesheet gives the print variant's own colours in ``device-cmyk()``; this catches the
+    rest (a theme's ``#a3242e``, code highlighting, the QR code), so that no text reaches the
+    press as RGB, for the RIP to turn into four-colour black. ``Stream.set_color`` is put back
+    afterwards. Pictures keep their own colour spaces.
+    """
+    if not applies(CMYK_COLOURS):
+        yield
+        return
+    from weasyprint.pdf.stream import Stream
+
+    original = Stream.set_color
+
+    def set_color(self: Any, color: Any, stroke: bool = False) -> Any:
+        return original(self, as_device_cmyk(color), stroke)
+
+    Stream.set_color = set_color
+    try:
+        yield
+    finally:
+        Stream.set_color = original
+
+
+RGB_SPACES = frozenset({"srgb", "hsl", "hwb"})
+
+
+def as_device_cmyk(color: Any) -> Any:
+    """A tinycss2 colour in sRGB, HSL or HWB as the same colour in ``device-cmyk``; others unchanged."""
+    if color.space not in RGB_SPACES:
+        return color
+    from tinycss2.color5 import Color
+
+    red, green, blue = color.to("srgb").coordinates
+    return Color("device-cmyk", rgb_to_cmyk(red, green, blue), color.alpha)
+
+
+def rgb_to_cmyk(red: float, green: float, blue: float) -> tuple[float, float, float, float]:
+    """The naive conversion (channels 0 to 1), rounded to 4 places. A grey is black ink alone, so
+    that grey text and rules print from one plate, never in register across four."""
+    clamp = [min(1.0, max(0.0, channel)) for channel in (red, green, blue)]
+    black = 1 - max(clamp)
+    if max(clamp) - min(clamp) < 1 / 255 or black >= 1:
+        return (0.0, 0.0, 0.0, round(black, 4))
+    cyan, magenta, yellow = ((1 - channel - black) / (1 - black) for channel in clamp)
+    return (round(cyan, 4), round(magenta, 4), round(yellow, 4), round(black, 4))

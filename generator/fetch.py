@@ -31,6 +31,9 @@ MEDIA_TYPES = {ext: kind.media_type for ext, kind in PICTURE_TYPES.items()} | {
 # WeasyPrint names each embedded picture after an md5 of its URL, so a real file: URL of the
 # folder would make the PDF's bytes depend on the folder's path.
 DOCUMENT_BASE = "file:///briefing-document/"
+# The print variant's CMYK profile as its stylesheet names it (templates/print/press.css), the
+# same URL whichever file is given, for the same reason.
+PROFILE_URL = "file:///briefing-print/output-intent.icc"
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -53,10 +56,11 @@ class SandboxedFetcher(URLFetcher):
     :attr:`base_url`, and every URL of the folder is the same whatever its real path.
     """
 
-    def __init__(self, allowed_dirs: list[Path], document: Path | None = None) -> None:
+    def __init__(self, allowed_dirs: list[Path], document: Path | None = None, profile: bytes | None = None) -> None:
         super().__init__(allowed_protocols=("file",), fail_on_errors=True)
         self.allowed_dirs = [d.resolve() for d in allowed_dirs]
         self.document = document.resolve() if document is not None else None
+        self.profile = profile  # the bytes PROFILE_URL serves (the print variant), read and checked beforehand
 
     @property
     def base_url(self) -> str:
@@ -65,6 +69,8 @@ class SandboxedFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the file's bytes if it lies below an allowed folder, else raise RefusedResource."""
+        if url == PROFILE_URL and self.profile is not None:
+            return FetchedResponse(url, body=self.profile, headers={"Content-Type": "application/vnd.iccprofile"})
         real = self.real_url(url)
         path = self.resolve(real)
         try:

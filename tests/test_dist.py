@@ -268,3 +268,19 @@ def test_size_budget_warns_about_large_attachments(tmp_path: Path) -> None:
     assert "warning: rail-outlook/rail-outlook.pdf is" in result.stderr and "over the e-mail budget of 0.01 MB" in result.stderr
     assert "rail-outlook/rail-outlook.html" not in result.stderr  # only attachments are budgeted
     assert "bytes" in result.stdout and "rail-outlook.epub" in result.stdout
+
+
+def test_letter_outputs_keep_stable_names_in_the_dist_folder(tmp_path: Path) -> None:
+    """With --paper letter, build/ holds <slug>-letter.pdf and -booklet-letter.pdf; the dist folder names them
+    <slug>.pdf and <slug>-booklet.pdf, as on A4."""
+    from types import SimpleNamespace
+
+    from generator.dist import stable_names
+    from generator.writers import BuildOptions, Output
+
+    document = SimpleNamespace(slug="doc")
+    outputs = [Output(tmp_path / name, b"") for name in
+               ("doc-letter.pdf", "doc.epub", "doc.html", "doc-booklet-letter.pdf", "doc-onepager-letter.pdf")]
+    names = stable_names(document, outputs, BuildOptions(paper="letter"))  # type: ignore[arg-type]
+    assert sorted(names) == ["-booklet.pdf", "-onepager.pdf", ".epub", ".html", ".pdf"]
+    assert names[".pdf"].path.name == "doc-letter.pdf"

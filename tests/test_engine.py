@@ -375,9 +375,12 @@ def patched_attributes() -> dict[str, object]:
     import pydyf
     from ebooklib import epub
     from weasyprint.layout import inline
+    from weasyprint.pdf import metadata, stream
 
     logger = logging.getLogger(engine.PROGRESS_LOGGER)
     return {
+        "weasyprint.pdf.stream.Stream.set_color": stream.Stream.__dict__["set_color"],
+        "weasyprint.pdf.metadata.uuid4": metadata.uuid4,
         "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
         "weasyprint.layout.inline.split_first_line": inline.split_first_line,
         "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
@@ -429,7 +432,8 @@ def test_speed_patches_skipped_change_no_byte_of_the_pdf(fixture_pdf: Path, monk
 
 def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """Every library at another release, two builds: one warning line per patch in all, and a readable PDF and EPUB each time."""
+    """Every library at another release, two builds: one warning line per patch in all, and a readable PDF, EPUB
+    and print PDF each time."""
     from generator.progress import make_progress
 
     fake_release(monkeypatch, OTHER_RELEASES)
@@ -438,6 +442,8 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
         outputs = render(SMALL_FIXTURE, ["pdf", "epub"], tmp_path, make_progress("on", io.StringIO(), environ={}))
         assert "Kurzbericht" in "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(outputs[".pdf"])).pages)
         assert package_language(outputs[".epub"]) == "de"
+        printed = render(SMALL_FIXTURE, ["print"], tmp_path)[".pdf"]  # the print variant's two patches
+        assert "Kurzbericht" in "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(printed)).pages)
     assert patched_attributes() == before
     lines = capsys.readouterr().err.splitlines()
     assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution]) for patch in engine.PATCHES)

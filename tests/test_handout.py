@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from pypdf import PageObject, PdfReader
 
+from generator import build
 from generator.impose import SHEET_SIZES, booklet_sides, fit, impose, padded_count, two_up_sides
-from tests.conftest import SEED, SOURCE, run_generator
-from tests.helpers import squash
+from generator.labels import document_labels
+from generator.templates import make_environment
+from generator.writers import BuildOptions, WriteContext
+from generator.writers.handout import folded
+from generator.writers.pdf import PdfWriter
+from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
+from tests.helpers import squash, text_runs
 
 A4 = (595.275591, 841.889764)
+MM = 72 / 25.4
 
 
 def reading_path(sides: list[tuple[int | None, int | None]]) -> list[int | None]:
@@ -107,9 +115,19 @@ def seed_booklet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / f"{SEED}-booklet.pdf"
 
 
-def test_seed_booklet_halves_hold_the_pages_of_the_pdf(seed_booklet: Path, seed_pdf: Path) -> None:
-    """Each half of each A4 sheet side holds the text of the source page saddle-stitch order puts there."""
-    source = [squash(p.extract_text()) for p in PdfReader(str(seed_pdf)).pages]
+@pytest.fixture(scope="module")
+def folded_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed laid out as the booklet lays it out before imposing (A5 pages), in this process."""
+    out = tmp_path_factory.mktemp("folded")
+    document = build.check(SOURCE, [SEED])[0]
+    ctx = WriteContext(document, make_environment(document.root, document_labels(document)), BuildOptions(), out)
+    (out / "folded.pdf").write_bytes(PdfWriter().pdf(folded(ctx)))
+    return out / "folded.pdf"
+
+
+def test_seed_booklet_halves_hold_the_pages_of_the_pdf(seed_booklet: Path, folded_pdf: Path) -> None:
+    """Each half of each A4 sheet side holds the text of the A5 page saddle-stitch order puts there."""
+    source = [squash(p.extract_text()) for p in PdfReader(str(folded_pdf)).pages]
     reader = PdfReader(str(seed_booklet))
     width = SHEET_SIZES["a4"][0]
     assert [tuple(round(float(v), 1) for v in p.mediabox[2:]) for p in reader.pages] == [(841.9, 595.3)] * (len(reader.pages))
@@ -119,9 +137,9 @@ def test_seed_booklet_halves_hold_the_pages_of_the_pdf(seed_booklet: Path, seed_
     assert found == expected
 
 
-def test_seed_booklet_keeps_metadata_outline_and_links(seed_booklet: Path, seed_pdf: Path) -> None:
+def test_seed_booklet_keeps_metadata_outline_and_links(seed_booklet: Path, folded_pdf: Path) -> None:
     """Title, author and language carry over; bookmarks and internal links lead to the right sheet side."""
-    source, booklet = PdfReader(str(seed_pdf)), PdfReader(str(seed_booklet))
+    source, booklet = PdfReader(str(folded_pdf)), PdfReader(str(seed_booklet))
     assert booklet.metadata.title == source.metadata.title == "Amazon and Anthropic"
     assert booklet.metadata.author == source.metadata.author
     assert booklet.trailer["/Root"]["/Lang"] == "en"
@@ -146,3 +164,46 @@ def test_handout_cli_writes_2up_and_refuses_bad_sources(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "document.yaml" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def booklet(out: Path, slug: str, source: Path, paper: str = "a4") -> Path:
+    """Build one document's booklet with the real command and return its path."""
+    result = run_generator("booklet", slug, "--source", str(source), "--out", str(out), "--paper", paper)
+    assert result.returncode == 0, result.stderr
+    return out / f"{slug}-booklet{'-letter' if paper == 'letter' else ''}.pdf"
+
+
+@pytest.mark.parametrize(("slug", "source", "paper"), [(SEED, SOURCE, "a4"), (SEED, SOURCE, "letter"),
+                                                       ("print-features", FIXTURES, "a4")])
+def test_nothing_on_a_booklet_sheet_is_set_below_7pt(tmp_path: Path, slug: str, source: Path, paper: str) -> None:
+    """Every text run on every sheet, its size read from the content streams with the placement's scale, is >= 7 pt;
+    the body is 10 pt (laid out at A5 or half-letter, placed at 100 %)."""
+    reader = PdfReader(str(booklet(tmp_path, slug, source, paper)))
+    runs = [run for number in range(len(reader.pages)) for run in text_runs(reader, number)]
+    assert runs and min(run.size for run in runs) >= 7, sorted({(r.size, r.font) for r in runs})[:5]
+    body = Counter(run.size for run in runs if run.font == "Source-Serif-Pro")
+    assert body.most_common(1)[0][0] == 10
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_booklet_margins_are_mirrored_about_the_fold(tmp_path: Path, paper: str) -> None:
+    """Text starts 14 mm from the outer edge on a left-hand half and 17 mm from the fold on a right-hand half:
+    the inner margin is at the fold on both sides of it."""
+    reader = PdfReader(str(booklet(tmp_path, SEED, SOURCE, paper)))
+    half = SHEET_SIZES[paper][0] / 2
+    left, right = [], []
+    for number in range(len(reader.pages)):
+        starts = [run.x for run in text_runs(reader, number)]
+        left += [min(x for x in starts if x < half)] if any(x < half for x in starts) else []
+        right += [min(x for x in starts if x >= half) - half] if any(x >= half for x in starts) else []
+    assert left and right
+    assert all(abs(x / MM - 14) < 0.6 for x in left), [round(x / MM, 2) for x in left]
+    assert all(abs(x / MM - 17) < 0.6 for x in right), [round(x / MM, 2) for x in right]
+
+
+def test_letter_booklet_has_its_own_name_and_half_letter_pages(tmp_path: Path) -> None:
+    """--paper letter writes <slug>-booklet-letter.pdf on landscape Letter sheets, beside the A4 booklet."""
+    booklet(tmp_path, SEED, SOURCE, "a4")
+    letter = booklet(tmp_path, SEED, SOURCE, "letter")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{SEED}-booklet-letter.pdf", f"{SEED}-booklet.pdf"]
+    assert [float(v) for v in PdfReader(str(letter)).pages[0].mediabox[2:]] == [792, 612]

@@ -67,12 +67,12 @@ def test_no_type_below_nine_points(onepager: Path) -> None:
 
 
 def test_one_side_of_letter_too(tmp_path: Path) -> None:
-    """--paper letter gives one page of US Letter."""
+    """--paper letter gives one page of US Letter, as <slug>-onepager-letter.pdf."""
     from pypdf import PdfReader
 
     result = run_generator("onepager", "harbour-notes", "--source", str(SOURCE), "--out", str(tmp_path), "--paper", "letter")
     assert result.returncode == 0, result.stderr
-    pages = PdfReader(str(tmp_path / "harbour-notes-onepager.pdf")).pages
+    pages = PdfReader(str(tmp_path / "harbour-notes-onepager-letter.pdf")).pages  # its own name: the A4 one stays
     assert len(pages) == 1 and [round(float(v)) for v in pages[0].mediabox[2:]] == [612, 792]
 
 

@@ -43,10 +43,10 @@ def marks_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build(out: Path, slug: str, *args: str) -> Path:
-    """Build one document's PDF with the real command and return its path."""
+    """Build one document's PDF with the real command and return its path (named for its paper and marks)."""
     result = run_generator("pdf", slug, "--out", str(out), *args)
     assert result.returncode == 0, result.stderr
-    return out / f"{slug}.pdf"
+    return out / f"{slug}{'-letter' if 'letter' in args else ''}{'-marks' if '--marks' in args else ''}.pdf"
 
 
 # Outline and metadata
@@ -491,3 +491,13 @@ def test_page_plan_is_layout_when_given_else_chosen_by_length() -> None:
     assert filters.page_plan(report) == "report"
     long = dataclasses.replace(seed, chapters=seed.chapters * 20)  # about 10,000 words
     assert filters.page_plan(long) == "report"
+
+
+def test_letter_and_marked_pdfs_do_not_overwrite_the_a4_one(tmp_path: Path) -> None:
+    """A4, Letter and marked builds into one folder leave three files: <slug>.pdf, -letter.pdf, -marks.pdf."""
+    for args in ((), ("--paper", "letter"), ("--marks",)):
+        _build(tmp_path, SEED, "--source", str(SOURCE), *args)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{SEED}-letter.pdf", f"{SEED}-marks.pdf", f"{SEED}.pdf"]
+    sizes = {p.name: [float(v) for v in PdfReader(str(p)).pages[0].mediabox] for p in tmp_path.iterdir()}
+    assert sizes[f"{SEED}-letter.pdf"][2:] == [612, 792]
+    assert sizes[f"{SEED}.pdf"][2:] == pytest.approx([595.28, 841.89], abs=0.01)

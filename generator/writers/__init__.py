@@ -38,6 +38,19 @@ class BuildOptions:
     paper: str = "a4"
     marks: bool = False
     keep_html: bool = False
+    profile: Path | None = None  # the print shop's CMYK profile for the print variant; None: the one installed
+    press: bool = False  # the print variant (set by its writer): PDF/X-4 in CMYK, bleed and crop marks in a slug
+    folded: bool = False  # a handout's pages (set by its writer): half the sheet (A5, half-letter), mirrored margins
+
+
+def variant_suffix(options: BuildOptions, marked: bool | None = None) -> str:
+    """What a paged file's name adds after its kind for its options: ``-letter`` on Letter, ``-marks``
+    with crop marks (the print variant always has them, so ``marked=False`` leaves that out).
+
+    Each variant has its own name, so an A4 build and a Letter build (or a marked one) sit side by side.
+    """
+    marks = options.marks if marked is None else marked
+    return ("-letter" if options.paper == "letter" else "") + ("-marks" if marks else "")
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,9 @@ class Format:
 # The one list of formats: the command line's commands and choices and the build all read it.
 WRITERS: dict[str, Format] = {
     "pdf": Format("generator.writers.pdf:PdfWriter", "build the PDF briefing of each document", paged=True),
+    "print": Format("generator.writers.press:PressWriter",
+                    "build <slug>-print.pdf for a print shop: PDF/X-4 in CMYK, 3 mm bleed, crop marks, black text in K only",
+                    paged=True),
     "epub": Format("generator.writers.epub:EpubWriter", "build the EPUB of each document"),
     "html": Format("generator.writers.html:HtmlWriter",
                    "build the self-contained web page of each document (styles and pictures inside)"),

@@ -18,7 +18,7 @@ from generator.errors import Problem, SourceError
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
-from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
+from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf import PAPER_SIZES
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class OnePagerWriter:
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             data = rendered.write_pdf(**pdf_options(ctx))
-        return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager.pdf", data)]
+        return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager{variant_suffix(ctx.options, marked=False)}.pdf", data)]
 
     def html(self, ctx: WriteContext) -> str:
         """The HTML handed to WeasyPrint."""

@@ -15,7 +15,7 @@ its new numbers move no use to another page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,16 @@ from lxml import etree
 from markupsafe import Markup
 
 from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
-from generator.fetch import SandboxedFetcher, refuse_attachments
+from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
-from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
+from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# A handout's page: half its sheet, laid out at that size (print.css and booklet.css know these names).
+FOLDED_SIZES = {"a4": "A5", "letter": "half-letter"}
 # Blocks a footnote may hold after its first paragraph, written as spans inside the floated note.
 NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt", "dd", "div", "table", "tr", "td", "th",
                          "thead", "tbody", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6", "hr"})
@@ -46,8 +48,8 @@ class PdfWriter:
     name = "pdf"
 
     def output_path(self, ctx: WriteContext) -> Path:
-        """``<out>/<slug>.pdf``."""
-        return ctx.out_dir / f"{ctx.document.slug}.pdf"
+        """``<out>/<slug>.pdf``, ``<slug>-letter.pdf`` on Letter, ``-marks`` with crop marks."""
+        return ctx.out_dir / f"{ctx.document.slug}{variant_suffix(ctx.options)}.pdf"
 
     def render(self, ctx: WriteContext) -> list[Output]:
         """The PDF and, with --keep-html, the very HTML WeasyPrint laid out (``<slug>.print.html``)."""
@@ -71,7 +73,7 @@ class PdfWriter:
         """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers."""
         template = ctx.env.get_template("print/document.html")
         return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
-                               plan=page_plan(ctx.document), paper=PAPER_SIZES[ctx.options.paper],
+                               plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
                                markup=print_markup(ctx.document))
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
@@ -89,14 +91,22 @@ class PdfWriter:
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return rendered.write_pdf(**options)
+            return rendered.write_pdf(finisher=self.finisher(ctx), **options)
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
         from weasyprint import HTML  # imported here: it is slow to import and only the PDF needs it
 
-        fetcher = SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()], document=ctx.document.root)
+        fetcher = self.fetcher(ctx)
         return HTML(string=markup, base_url=fetcher.base_url, url_fetcher=fetcher)  # the same URLs in any folder
+
+    def fetcher(self, ctx: WriteContext) -> SandboxedFetcher:
+        """The fetcher of every file WeasyPrint reads: the document's folder, the templates, the fonts."""
+        return SandboxedFetcher([ctx.document.root, PROJECT_TEMPLATES, *font_dirs()], document=ctx.document.root)
+
+    def finisher(self, ctx: WriteContext) -> Callable[[Any, Any], None] | None:
+        """A last change to WeasyPrint's PDF objects before they are written (none here)."""
+        return None
 
     def options(self, ctx: WriteContext) -> dict[str, Any]:
         """WeasyPrint's options: tagged PDF/UA and the document's identifier."""
@@ -108,6 +118,11 @@ class PdfWriter:
         preload_hyphenation(ctx.document.meta.language)
         with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():
             yield
+
+
+def page_size(ctx: WriteContext) -> str:
+    """The page the PDF is laid out on: the paper, or half of it for a handout."""
+    return (FOLDED_SIZES if ctx.options.folded else PAPER_SIZES)[ctx.options.paper]
 
 
 def print_markup(document: Document) -> ContentMarkup:
