@@ -30,8 +30,8 @@ $(if $(filter booklet 2up,$(LAYOUT)),,$(error LAYOUT must be booklet or 2up, not
 HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT).pdf)
 HANDOUT_OPTIONS := $(BUILD)/.handout-options
 
-# Outputs are built in parallel (`make all` writes the PDF and the EPUB at the same time,
-# each in its own process), unless the command line sets -j itself or asks for a clean.
+# Outputs are built in parallel (`make all` builds the documents at the same time, `make pdf epub`
+# the two formats, each in its own process), unless the command line sets -j itself or asks for a clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(filter -j%,$(MAKEFLAGS))$(filter clean distclean,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
@@ -40,7 +40,7 @@ endif
 .PHONY: all pdf epub html onepager watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
-all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
+all: pdf epub html ## build the PDF, the EPUB and the web page of every document (DOC=slug for one)
 
 pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter, MARKS=1 for crop marks)
 
@@ -125,6 +125,13 @@ $(HANDOUT_OPTIONS): FORCE
 	@echo '--paper $(PAPER)' | cmp -s - $@ || echo '--paper $(PAPER)' > $@
 
 .SECONDEXPANSION:
+# `make` and `make all` build a document's three formats in one process, so that a problem in its
+# sources is printed once, not once per format (documents still build side by side). Asked for
+# one format (`make pdf`), make runs that format's own command.
+ifneq ($(if $(MAKECMDGOALS),$(filter all,$(MAKECMDGOALS)),all),)
+$(BUILD)/%.pdf $(BUILD)/%.epub $(BUILD)/%.html: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator all $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
+else
 $(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator pdf $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
@@ -133,6 +140,7 @@ $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 
 $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
+endif
 
 $(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)

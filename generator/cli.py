@@ -28,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
 
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = [(name, spec.help) for name, spec in WRITERS.items()]
-    for name, help_text in (*commands, ("all", "build both the PDF and the EPUB"), ("check", "validate the sources and write nothing")):
+    for name, help_text in (*commands, ("all", "build the PDF, the EPUB and the web page"), ("check", "validate the sources and write nothing")):
         cmd = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
         cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         from generator.watch import watch
 
         return watch(args.source, args.slugs, args.formats, args.out, options, progress)
-    formats = ["pdf", "epub"] if args.command == "all" else [args.command]
+    formats = ["pdf", "epub", "html"] if args.command == "all" else [args.command]
     result = build.build(args.source, args.slugs, formats, args.out, options, progress)
     for document in result.documents:
         _print_warnings(document.warnings)
