@@ -10,6 +10,7 @@ PAPER ?= a4
 MARKS ?=
 LAYOUT ?= booklet
 NAME ?=
+SLUG ?=
 BUILD := build
 FORMATS ?= pdf,epub,html
 PROGRESS ?=
@@ -59,9 +60,13 @@ dist: $(STAMP) ## every format of every document, assembled in build/dist/ (ALLO
 	$(PY) -m generator dist $(DOC) --out $(BUILD) --paper $(PAPER) --email-budget $(EMAIL_BUDGET) \
 	  $(if $(filter-out 0,$(ALLOW_WARNINGS)),--allow-warnings) $(if $(filter-out 0,$(QR)),--qr) $(PROGRESS_FLAG)
 
-new: $(STAMP) ## create source/<NAME>/ with starter files that build at once (NAME=slug)
-	@test -n "$(NAME)" || { echo "usage: make new NAME=<slug>, e.g. make new NAME=water-policy-2027" >&2; exit 2; }
-	$(PY) -m generator new $(NAME)
+# The title reaches the command through the environment, never pasted into the shell line, so
+# that any quote or '$' in it is kept as written.
+new: export NAME := $(NAME)
+new: export SLUG := $(SLUG)
+new: $(STAMP) ## create a new document that builds at once: NAME="Its title" (SLUG=folder-name, else from the title)
+	@test -n "$$NAME" || { echo 'usage: make new NAME="<title>" [SLUG=<folder-name>], e.g. make new NAME="Heat pumps in rented housing"' >&2; exit 2; }
+	@$(PY) -m generator new "$$NAME" $${SLUG:+--slug "$$SLUG"}
 
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)

@@ -101,3 +101,25 @@ def test_second_make_all_has_nothing_to_do(tmp_path: Path) -> None:
     assert before.count("start") == 1
     assert make("all", build=tmp_path / "build", fake=fake).returncode == 0
     assert log.read_text() == before
+
+
+ARGS_PYTHON = """#!/bin/sh
+for arg in "$@"; do echo "[$arg]" >> "{log}"; done
+"""
+
+
+def test_make_new_passes_the_title_whole(tmp_path: Path) -> None:
+    """`make new NAME="..." SLUG=...` hands the title to `new` as one argument, quotes and all, and the slug."""
+    fake, log = fake_python(tmp_path, ARGS_PYTHON)
+    result = make("new", "NAME=Bob's \"heat\" pumps; `x`", "SLUG=bob", build=tmp_path / "build", fake=fake)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == "[-m]\n[generator]\n[new]\n[Bob's \"heat\" pumps; `x`]\n[--slug]\n[bob]\n"
+
+
+def test_make_new_without_a_name_shows_usage(tmp_path: Path) -> None:
+    """`make new` alone says how to call it."""
+    fake, _ = fake_python(tmp_path, ARGS_PYTHON)
+    result = make("new", build=tmp_path / "build", fake=fake)
+    assert result.returncode == 2
+    assert result.stderr.startswith('usage: make new NAME="<title>" [SLUG=<folder-name>], '
+                                    'e.g. make new NAME="Heat pumps in rented housing"\n')
