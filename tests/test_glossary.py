@@ -294,7 +294,8 @@ def test_cli_reports_every_glossary_error_at_once() -> None:
         "with the entry 'AWS' (line 1)",
         f"{folder}/glossary.yaml:6:1: the definition of 'Trainium2' is empty",
         f"{folder}/glossary.yaml:6:1: a link needs a target: [text](https://…), [text](#section) or [text](other.md)",
-        f"{folder}/01-text.md:4:17: the glossary link 'term:Trainium3' names no term or alias of glossary.yaml",
+        f"{folder}/01-text.md:4:17: the glossary link 'term:Trainium3' names no term or alias of glossary.yaml; "
+        "did you mean 'term:trainium2' (Trainium2)?",
         "build failed: 4 errors; nothing was written",
     ]
 
