@@ -51,6 +51,7 @@ CALLOUT_LINE = re.compile(r"^:{3,}\s*([^\s:]*)")  # a ':::' line that no contain
 # A note call as written: not escaped, not a link's text ([^x](url)), not a reference link's ([^x][ref]).
 NOTE_CALL = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?![(\[:])")
 CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
+ADDRESS_CLASS = "address"  # a link whose text is its own address (see _mark_self_addressed_links)
 # A link to `term:NAME` forces a glossary link; `term:-` suppresses one (see README, "Glossary").
 TERM_SCHEME = "term:"
 NO_TERM = "-"
@@ -121,6 +122,7 @@ def block_parser() -> MarkdownIt:
     # Every link and image is checked by the loader, which names file and line; markdown-it's own
     # check would silently turn a refused URL (file:, javascript:) into plain text instead.
     md.validateLink = _accept_link
+    _use_linkify(md)
     md.enable("table")
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
@@ -149,6 +151,7 @@ def block_parser() -> MarkdownIt:
 def inline_parser() -> MarkdownIt:
     """A parser for one-line Markdown (summary points, glossary definitions)."""
     md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False})
+    _use_linkify(md)
     _use_term_links(md)
     return md
 
@@ -870,6 +873,40 @@ def _render_paragraph_close(self: Any, tokens: Sequence[Token], idx: int, option
     if tokens[idx].meta.get("figure"):
         return "</figure>\n"
     return str(self.renderToken(tokens, idx, options, env))
+
+
+def _use_linkify(md: MarkdownIt) -> None:
+    """Make a bare web address in the text a link (https://… and http://… only, never a bare
+    domain such as example.org, which could be a name), and mark every link that shows its own address."""
+    md.options["linkify"] = True
+    md.enable("linkify")
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    for schema in ("//", "ftp:", "mailto:"):  # `//host` and ftp: are refused links; a bare mailto: stays text
+        md.linkify.add(schema, None)
+    md.core.ruler.push("self_addressed_links", _mark_self_addressed_links)
+
+
+def _mark_self_addressed_links(state: StateCore) -> None:
+    """Class 'address' on each link whose text is its own address, with or without the scheme
+    (`<https://x>`, a bare address, `[https://x](https://x)`): the print adds no note repeating it."""
+    for block in state.tokens:
+        children = block.children or [] if block.type == "inline" else []
+        for index, child in enumerate(children):
+            if child.type == "link_open" and _shows_its_address(child, children[index + 1:]):
+                child.attrJoin("class", ADDRESS_CLASS)
+
+
+def _shows_its_address(link: Token, rest: list[Token]) -> bool:
+    """Whether the text up to a link's end is its href (the scheme and a final '/' may be left out)."""
+    href = str(link.attrGet("href") or "")
+    text: list[str] = []
+    for token in rest:
+        if token.type == "link_close":
+            break
+        text.append(token.content if token.type in {"text", "code_inline"} else "")
+    shown = unquote("".join(text).strip()).rstrip("/")
+    address = unquote(href).rstrip("/")
+    return bool(shown) and href.lower().startswith(("http://", "https://")) and shown in {address, address.split("://", 1)[-1]}
 
 
 def _use_term_links(md: MarkdownIt) -> None:
