@@ -322,11 +322,12 @@ class NotAList(ValueError):
 
 
 class ItemError(ValueError):
-    """A wrong item of a list, reported at the item's own line."""
+    """A wrong item of a list, reported at the item's own line (with the corrected line, when known)."""
 
-    def __init__(self, node: yaml.Node, message: str) -> None:
+    def __init__(self, node: yaml.Node, message: str, example: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.node = node
+        self.example = example
 
 
 class EntryErrors(ValueError):
@@ -345,7 +346,7 @@ def _convert(node: yaml.Node, spec: Field, key: str, path: Path, problems: list[
     except NotAList as exc:
         problems.append(replace(_at(path, node, f"'{key}' must be a list, one item a line, like this:"), example=exc.example(key)))
     except ItemError as exc:
-        problems.append(_at(path, exc.node, f"'{key}' {exc}"))
+        problems.append(replace(_at(path, exc.node, f"'{key}' {exc}"), example=exc.example))
     except EntryErrors as exc:
         problems.extend(_at(path, node, message) for node, message in exc.errors)
     except ValueError as exc:
@@ -405,11 +406,25 @@ def _as_str_list(node: yaml.Node, spec: Field) -> list[str]:
         raise NotAList(node)
     items: list[str] = []
     for number, item in enumerate(node.value, start=1):
+        if (text := _colon_split_item(item)) is not None:
+            quoted = f"'{text}'" if '"' in text and "'" not in text else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            raise ItemError(item, f"item {number} holds ': ', which YAML reads as a key; put the item in quotes:",
+                            (f"- {quoted}",))
         try:
             items.append(_as_str(item, spec))
         except ValueError as exc:
             raise ItemError(item, f"item {number} {exc}") from None
     return items
+
+
+def _colon_split_item(item: yaml.Node) -> str | None:
+    """The text of a list item that YAML split at ': ' into a one-key mapping (- Revenue: $4bn), or None."""
+    if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
+        return None
+    key, value = item.value[0]
+    if not (isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and not key.style and value.value):
+        return None
+    return f"{key.value}: {value.value}"
 
 
 def _as_url(node: yaml.Node, spec: Field) -> str:
