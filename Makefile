@@ -15,6 +15,7 @@ PRINT ?=
 PROFILE ?=
 LAYOUT ?= booklet
 NAME ?=
+SLUG ?=
 BUILD := build
 FORMATS ?= pdf,epub,html
 PROGRESS ?=
@@ -42,8 +43,8 @@ PROGRESS_FLAG := $(if $(filter-out 0,$(PROGRESS)),--progress)
 $(if $(filter booklet 2up,$(LAYOUT)),,$(error LAYOUT must be booklet or 2up, not '$(LAYOUT)'))
 HANDOUTS := $(SLUGS:%=$(BUILD)/%-$(LAYOUT)$(PAPER_SUFFIX).pdf)
 
-# Outputs are built in parallel (`make all` writes the PDF and the EPUB at the same time,
-# each in its own process), unless the command line sets -j itself or asks for a clean.
+# Outputs are built in parallel (`make all` builds the documents at the same time, `make pdf epub`
+# the two formats, each in its own process), unless the command line sets -j itself or asks for a clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(filter -j%,$(MAKEFLAGS))$(filter clean distclean,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
@@ -52,7 +53,7 @@ endif
 .PHONY: all pdf epub html onepager watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
-all: pdf epub ## build the PDF and the EPUB of every document (DOC=slug for one)
+all: pdf epub html ## build the PDF, the EPUB and the web page of every document (DOC=slug for one)
 
 pdf: $(PDFS) ## build build/<slug>.pdf (PAPER=letter: -letter.pdf, MARKS=1: -marks.pdf, PRINT=1 [PROFILE=x.icc]: PDF/X-4 -print.pdf)
 
@@ -71,9 +72,13 @@ dist: $(STAMP) ## every format of every document, assembled in build/dist/ (ALLO
 	$(PY) -m generator dist $(DOC) --out $(BUILD) --paper $(PAPER) --email-budget $(EMAIL_BUDGET) \
 	  $(if $(filter-out 0,$(ALLOW_WARNINGS)),--allow-warnings) $(if $(filter-out 0,$(QR)),--qr) $(PROGRESS_FLAG)
 
-new: $(STAMP) ## create source/<NAME>/ with starter files that build at once (NAME=slug)
-	@test -n "$(NAME)" || { echo "usage: make new NAME=<slug>, e.g. make new NAME=water-policy-2027" >&2; exit 2; }
-	$(PY) -m generator new $(NAME)
+# The title reaches the command through the environment, never pasted into the shell line, so
+# that any quote or '$' in it is kept as written.
+new: export NAME := $(NAME)
+new: export SLUG := $(SLUG)
+new: $(STAMP) ## create a new document that builds at once: NAME="Its title" (SLUG=folder-name, else from the title)
+	@test -n "$$NAME" || { echo 'usage: make new NAME="<title>" [SLUG=<folder-name>], e.g. make new NAME="Heat pumps in rented housing"' >&2; exit 2; }
+	@$(PY) -m generator new "$$NAME" $${SLUG:+--slug "$$SLUG"}
 
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)
@@ -148,6 +153,13 @@ $(PDF_OPTIONS): FORCE
 	@echo '$(PROFILE)' | cmp -s - $@ || echo '$(PROFILE)' > $@
 
 .SECONDEXPANSION:
+# `make` and `make all` build a document's three formats in one process, so that a problem in its
+# sources is printed once, not once per format (documents still build side by side). Asked for
+# one format (`make pdf`), or for the print variant, make runs each format's own command.
+ifneq ($(if $(PRINTING),,$(if $(MAKECMDGOALS),$(filter all,$(MAKECMDGOALS)),all)),)
+$(BUILD)/%$(PDF_SUFFIX).pdf $(BUILD)/%.epub $(BUILD)/%.html: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator all $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
+else
 $(BUILD)/%$(PDF_SUFFIX).pdf: $(STAMP) $(if $(PRINTING),$(if $(PROFILE),$(PROFILE),$(CMYK_PROFILE))) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator $(PDF_FORMAT) $* --out $(BUILD) $(PDF_FLAGS) $(PROGRESS_FLAG)
 
@@ -156,6 +168,7 @@ $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 
 $(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
+endif
 
 $(BUILD)/%-booklet$(PAPER_SUFFIX).pdf: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from types import FrameType
@@ -28,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
 
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = [(name, spec.help) for name, spec in WRITERS.items()]
-    for name, help_text in (*commands, ("all", "build both the PDF and the EPUB"), ("check", "validate the sources and write nothing")):
+    for name, help_text in (*commands, ("all", "build the PDF, the EPUB and the web page"), ("check", "validate the sources and write nothing")):
         cmd = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         cmd.add_argument("slugs", nargs="*", metavar="SLUG", help="document folders in source/ (default: all)")
         cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
@@ -130,8 +131,11 @@ def add_new_parser(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser(
         "new", help="create a new document folder that builds at once",
         description="Create <source>/<SLUG>/ with a commented document.yaml, one chapter and a glossary. "
-                    "SLUG is lower-case letters, digits and hyphens. An existing folder is never overwritten.")
-    cmd.add_argument("slug", metavar="SLUG", help="the new document's folder name, e.g. water-policy-2027")
+                    "NAME is the document's title ('Heat pumps in rented housing'), its folder name derived "
+                    "from it (heat-pumps-in-rented-housing) unless --slug gives one; a NAME that is already a "
+                    "folder name (water-policy-2027) is taken as the slug. An existing folder is never overwritten.")
+    cmd.add_argument("name", metavar="NAME", help="the new document's title, or its folder name, e.g. water-policy-2027")
+    cmd.add_argument("--slug", help="the folder name: lower-case letters, digits and single hyphens (default: from NAME)")
     cmd.add_argument("--source", type=Path, default=Path("source"), help="folder holding the documents (default: source)")
 
 
@@ -238,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
         from generator.watch import watch
 
         return watch(args.source, args.slugs, args.formats, args.out, options, progress)
-    formats = ["pdf", "epub"] if args.command == "all" else [args.command]
+    formats = ["pdf", "epub", "html"] if args.command == "all" else [args.command]
     result = build.build(args.source, args.slugs, formats, args.out, options, progress)
     for document in result.documents:
         _print_warnings(document.warnings)
@@ -249,11 +253,21 @@ def run(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """Create a new document folder and say how to build it."""
-    from generator.scaffold import new_document
+    from generator.scaffold import name_and_title, new_document
 
-    root = new_document(args.source, args.slug)
-    print(f"created {display_path(root)}; build it with: make DOC={args.slug}")
+    slug, title = name_and_title(args.name, args.slug)
+    root = new_document(args.source, slug, title)
+    print(printable(f"created {display_path(root)}; build it with: {build_command(slug, args.source)}"))
     return EXIT_OK
+
+
+def build_command(slug: str, source: Path) -> str:
+    """How the user who ran ``new`` builds the document: the installed command, or make in the project."""
+    source_option = "" if source == Path("source") else f" --source {shlex.quote(str(source))}"
+    direct = f"{program_name()} all {slug}{source_option}"
+    if program_name() == "briefing" or source_option:
+        return direct  # make knows only the project's source/ folder
+    return f"make DOC={slug} (or: {direct})"
 
 
 def run_handout(args: argparse.Namespace, progress: Progress) -> int:

@@ -188,6 +188,7 @@ FIXES: tuple[tuple[str, str], ...] = (
     ("is not listed in 'chapters'", "list the file under 'chapters' in document.yaml, or move it out of the folder"),
     ("no labels for language", "add a catalogue for the language to generator/catalogues/, or set 'language:' to one that has one"),
     ("nothing shows it", "show the picture in a chapter, or delete the file"),
+    ("is defined but never referenced", "call the note with [^label] in the text, or remove its '[^label]:' line"),
     ("no 'url:' for the QR code", "add 'url: https://...' (where the web edition will live) to document.yaml, "
                                   "or leave out --qr (make dist QR=0)"),
 )

@@ -18,11 +18,13 @@ class Problem:
     column: int
     message: str
     warning: bool = False
+    example: tuple[str, ...] = ()  # lines of source that show the fix, printed indented under the message
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"  # templates have lines only
-        return printable(f"{display_path(self.path)}:{where}: {kind}{self.message}")
+        shown = "".join(f"\n    {printable(line)}" for line in self.example)
+        return printable(f"{display_path(self.path)}:{where}: {kind}{self.message}") + shown
 
 
 class SourceError(Exception):

@@ -15,6 +15,7 @@ trees without recursion, so it is linear in their size however deeply they nest.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import defaultdict
@@ -347,11 +348,13 @@ class TermIndex:
     def __init__(self, entries: Iterable[GlossaryEntry], language: str = "en") -> None:
         self.by_first_word: dict[str, list[Form]] = defaultdict(list)
         self.by_name: dict[str, str] = {}
+        self.names: list[str] = []  # every term and alias as written, for suggestions
         self.inflection = inflection_for(language)
         forms: list[Form] = []
         for entry in entries:
             for text in (entry.term, *entry.aliases):
                 forms.append(Form(entry.id, text, self.inflection))
+                self.names.append(text)
                 self.by_name.setdefault(_fold(text), entry.id)
                 self.by_name.setdefault(slugify(text), entry.id)
         self.sequences = SequenceMatcher(forms) if primary_subtag(language) in UNSPACED else None
@@ -370,6 +373,12 @@ class TermIndex:
     def resolve(self, name: str) -> str | None:
         """The entry id a forced link names (by term, alias or slug, in any case), or None."""
         return self.by_name.get(_fold(name)) or self.by_name.get(slugify(name))
+
+    def nearest(self, name: str) -> str | None:
+        """The term or alias, as written, whose slug is closest to a name that names none, or None."""
+        by_slug = {slugify(text): text for text in reversed(self.names)}  # the first written wins a tie
+        close = difflib.get_close_matches(slugify(name), list(by_slug), n=1, cutoff=0.6)
+        return by_slug[close[0]] if close else None
 
     def find(self, text: str) -> list[Match]:
         """Every term in a plain text, left to right, the longest where several start at one word."""
@@ -531,7 +540,7 @@ class Linker:
         entry_id = self.terms.resolve(name)
         if entry_id is None:
             line, column = position(mark) if not self.line else (self.line, 1)
-            message = f"the glossary link 'term:{name}' names no term or alias of {GLOSSARY_FILE}"
+            message = f"the glossary link 'term:{name}' names no term or alias of {GLOSSARY_FILE}{self._suggestion(name)}"
             self.problems.append(Problem(self.path, line or 1, column or 1, message))
         if entry_id is None or skipping or entry_id == self.self_id:
             unwrapped.append(mark)
@@ -540,6 +549,14 @@ class Linker:
             del mark.attrib[attribute]
         mark.tag = "a"
         self._set_link(mark, entry_id)
+
+    def _suggestion(self, name: str) -> str:
+        """'; did you mean …?' with the nearest term or alias (linkable by its slug), or ''."""
+        near = self.terms.nearest(name)
+        if near is None:
+            return ""
+        shown = f"'term:{slugify(near)}'" + (f" ({near})" if slugify(near) != near else "")
+        return f"; did you mean {shown}?"
 
     def _link_slot(self, slot: Slot) -> None:
         """Replace the terms in one text run with links or anchors."""

@@ -11,6 +11,7 @@ kept apart from authors' ids by the rules of :func:`reserved_id` and :func:`head
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import defaultdict, deque
@@ -44,6 +45,13 @@ CALLOUTS: dict[str, tuple[str, str]] = {
     # Not a callout: what it holds (a wide table) is set on a landscape page of its own in the PDF.
     "landscape": ('<div class="landscape">\n', "</div>\n"),
 }
+CALLOUT_KINDS = "note, keyfigure, quote, and landscape for a wide table"
+NOTE_LIKE = frozenset({"tip", "warning", "info", "important", "caution", "attention", "aside", "hint", "danger"})
+CALLOUT_LINE = re.compile(r"^:{3,}\s*([^\s:]*)")  # a ':::' line that no container took: printed as text otherwise
+# A note call as written: not escaped, not a link's text ([^x](url)), not a reference link's ([^x][ref]).
+NOTE_CALL = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?![(\[:])")
+CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
+ADDRESS_CLASS = "address"  # a link whose text is its own address (see _mark_self_addressed_links)
 # A link to `term:NAME` forces a glossary link; `term:-` suppresses one (see README, "Glossary").
 TERM_SCHEME = "term:"
 NO_TERM = "-"
@@ -114,12 +122,13 @@ def block_parser() -> MarkdownIt:
     # Every link and image is checked by the loader, which names file and line; markdown-it's own
     # check would silently turn a refused URL (file:, javascript:) into plain text instead.
     md.validateLink = _accept_link
+    _use_linkify(md)
     md.enable("table")
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     for name, (open_tag, close_tag) in CALLOUTS.items():
-        md.use(container_plugin, name, render=_callout_renderer(open_tag, close_tag))
+        md.use(container_plugin, name, render=_callout_renderer(open_tag, close_tag), validate=_callout_named(name))
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
@@ -142,6 +151,7 @@ def block_parser() -> MarkdownIt:
 def inline_parser() -> MarkdownIt:
     """A parser for one-line Markdown (summary points, glossary definitions)."""
     md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False})
+    _use_linkify(md)
     _use_term_links(md)
     return md
 
@@ -183,6 +193,8 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
         front_matter=front_matter,
     )
     result.images, result.links = scan.images, scan.links
+    result.problems.extend(callout_problems(tokens, scan.lines, path))
+    result.problems.extend(footnote_problems(tokens, env, scan.lines, path))
     result.problems.extend(nesting_problems(result.body, path))
     result.problems.extend(_images_without_alt(tokens, path))
     return result
@@ -193,6 +205,69 @@ def _mark_block_lines(tokens: list[Token]) -> None:
     for token in tokens:
         if token.nesting == 1 and token.map and token.type != "heading_open":
             token.attrSet(LINE, str(token.map[0] + 1))
+
+
+def callout_problems(tokens: list[Token], lines: list[str], path: Path) -> list[Problem]:
+    """A problem for each ':::' line that opens no known callout (it would be printed as text)."""
+    problems: list[Problem] = []
+    for token in tokens:
+        found = CALLOUT_LINE.match(token.content) if token.type == "inline" and token.map else None
+        if found is None:
+            continue
+        line = token.map[0] + 1 if token.map else 1
+        column = (lines[line - 1].find(":::") + 1 or 1) if line <= len(lines) else 1
+        name = found.group(1)
+        if not name:
+            if not problems:  # the ':::' that would have closed an unknown callout is not a second mistake
+                problems.append(Problem(path, line, column, "this ':::' closes no callout; remove it, or open one "
+                                                            f"above it with ::: and its kind ({CALLOUT_KINDS})"))
+            continue
+        problems.append(Problem(path, line, column, f"unknown callout '::: {name}'{_callout_hint(name)}"))
+    return problems
+
+
+def _callout_hint(name: str) -> str:
+    """'; did you mean …?' with the callout kind nearest a wrong name, or the kinds listed."""
+    close = difflib.get_close_matches(name.lower(), list(CALLOUTS), n=1, cutoff=0.6)
+    near = close[0] if close else ("note" if name.lower() in NOTE_LIKE else "")
+    return f"; did you mean '::: {near}'? (callouts: {CALLOUT_KINDS})" if near else f"; callouts are {CALLOUT_KINDS}"
+
+
+def footnote_problems(tokens: list[Token], env: dict[str, Any], lines: list[str], path: Path) -> list[Problem]:
+    """A mistyped note call ([^surveys] with no [^surveys]: line) is an error; a note never called, a warning."""
+    refs: dict[str, int] = env.get("footnotes", {}).get("refs", {})
+    defined = [label[1:] for label in refs]
+    problems: list[Problem] = []
+    for token in tokens:
+        if token.type != "inline" or not token.map:
+            continue
+        for offset, label in _note_calls(token.content):
+            if f":{label}" in refs:
+                continue
+            line = token.map[0] + 1 + offset
+            column = (lines[line - 1].find(f"[^{label}]") + 1 or 1) if line <= len(lines) else 1
+            close = difflib.get_close_matches(label, defined, n=1, cutoff=0.6)
+            hint = f"; did you mean [^{close[0]}]?" if close else f"; add a line '[^{label}]: the note' at the chapter's end"
+            problems.append(Problem(path, line, column, f"footnote [^{label}] has no note: no '[^{label}]:' line defines it{hint}"))
+    for label in (label for label, number in refs.items() if number < 0):
+        line, column = _definition_place(label[1:], lines)
+        problems.append(Problem(path, line, column, f"footnote [^{label[1:]}] is defined but never referenced; "
+                                                    f"call it with [^{label[1:]}] in the text, or remove it", warning=True))
+    return problems
+
+
+def _note_calls(content: str) -> list[tuple[int, str]]:
+    """Each `[^label]` written in an inline run's source, outside code spans: its line offset and label."""
+    without_code = CODE_SPAN.sub(lambda m: " " * len(m.group()), content)
+    return [(without_code.count("\n", 0, m.start()), m.group(1)) for m in NOTE_CALL.finditer(without_code)]
+
+
+def _definition_place(label: str, lines: list[str]) -> tuple[int, int]:
+    """The line and column of a note's `[^label]:` definition (1, 1 when not found)."""
+    for number, text in enumerate(lines, start=1):
+        if text.lstrip().startswith(f"[^{label}]:"):
+            return number, len(text) - len(text.lstrip()) + 1
+    return 1, 1
 
 
 def nesting_problems(body: Fragment, path: Path) -> list[Problem]:
@@ -702,6 +777,16 @@ def _visible_text(children: Sequence[Token]) -> list[str]:
     return parts
 
 
+def _callout_named(name: str) -> Any:
+    """A container's test of its opening line: the callout's name, in any case (`::: Note` is a note)."""
+
+    def validate(params: str, *_args: Any) -> bool:
+        words = params.split()
+        return bool(words) and words[0].lower() == name
+
+    return validate
+
+
 def _callout_renderer(open_tag: str, close_tag: str) -> Any:
     """A container render rule that emits fixed opening and closing markup."""
 
@@ -788,6 +873,40 @@ def _render_paragraph_close(self: Any, tokens: Sequence[Token], idx: int, option
     if tokens[idx].meta.get("figure"):
         return "</figure>\n"
     return str(self.renderToken(tokens, idx, options, env))
+
+
+def _use_linkify(md: MarkdownIt) -> None:
+    """Make a bare web address in the text a link (https://… and http://… only, never a bare
+    domain such as example.org, which could be a name), and mark every link that shows its own address."""
+    md.options["linkify"] = True
+    md.enable("linkify")
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    for schema in ("//", "ftp:", "mailto:"):  # `//host` and ftp: are refused links; a bare mailto: stays text
+        md.linkify.add(schema, None)
+    md.core.ruler.push("self_addressed_links", _mark_self_addressed_links)
+
+
+def _mark_self_addressed_links(state: StateCore) -> None:
+    """Class 'address' on each link whose text is its own address, with or without the scheme
+    (`<https://x>`, a bare address, `[https://x](https://x)`): the print adds no note repeating it."""
+    for block in state.tokens:
+        children = block.children or [] if block.type == "inline" else []
+        for index, child in enumerate(children):
+            if child.type == "link_open" and _shows_its_address(child, children[index + 1:]):
+                child.attrJoin("class", ADDRESS_CLASS)
+
+
+def _shows_its_address(link: Token, rest: list[Token]) -> bool:
+    """Whether the text up to a link's end is its href (the scheme and a final '/' may be left out)."""
+    href = str(link.attrGet("href") or "")
+    text: list[str] = []
+    for token in rest:
+        if token.type == "link_close":
+            break
+        text.append(token.content if token.type in {"text", "code_inline"} else "")
+    shown = unquote("".join(text).strip()).rstrip("/")
+    address = unquote(href).rstrip("/")
+    return bool(shown) and href.lower().startswith(("http://", "https://")) and shown in {address, address.split("://", 1)[-1]}
 
 
 def _use_term_links(md: MarkdownIt) -> None:

@@ -10,6 +10,7 @@ subfolder may name ``../images/x.png``: the name becomes ``images/x.png``.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import io
 import re
@@ -108,9 +109,23 @@ class PictureCheck:
         if not path.is_relative_to(self.resolved_root):
             return "", f"image '{url}' lies outside the document folder"
         if not path.is_file():
-            return "", f"image '{url}' not found: missing file in the document folder"
+            return "", f"image '{url}' not found: missing file in the document folder{_near_file(written, path)}"
         reason = content_refusal(url, path)
         return ("", reason) if reason else (path.relative_to(self.resolved_root).as_posix(), "")
+
+
+def _near_file(written: str, path: Path) -> str:
+    """'; did you mean …?' naming the file beside a missing one that differs only in case, or nearly, or ''."""
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file()] if path.parent.is_dir() else []
+    except OSError:
+        return ""
+    same_case = [name for name in names if name.lower() == path.name.lower()]
+    close = same_case or difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    folder = written.rpartition("/")[0]
+    return f"; did you mean '{folder + '/' if folder else ''}{sorted(close)[0] if same_case else close[0]}'?"
 
 
 def check_pictures(document: Document) -> tuple[Document, list[Problem]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -22,10 +23,38 @@ def validate_slug(slug: str) -> str:
     """The slug itself when it is a usable folder name; a usage error suggesting one otherwise."""
     if SLUG.match(slug) and len(slug) <= MAX_SLUG_LENGTH:
         return slug
-    hint = slugify(slug)[:MAX_SLUG_LENGTH].strip("-")
-    suggestion = f", e.g. '{hint}'" if hint and hint != "section" else ""
+    hint = slug_from_title(slug)
+    suggestion = f", e.g. '{hint}'" if hint else ""
     raise UsageError(f"invalid document name '{slug}': use lower-case letters, digits and single hyphens, "
                      f"at most {MAX_SLUG_LENGTH} characters{suggestion}")
+
+
+def slug_from_title(title: str) -> str:
+    """The folder name a title gives: 'Heat pumps in rented housing' → 'heat-pumps-in-rented-housing' ('' if none)."""
+    slug = slugify(title)[:MAX_SLUG_LENGTH].strip("-")
+    return "" if slug == "section" and "section" not in title.lower() else slug  # slugify's stand-in for nothing
+
+
+def name_and_title(name: str, slug: str | None) -> tuple[str, str]:
+    """The folder name and the title of a new document from what the user gave.
+
+    A name that is already a folder name ('water-policy-2027') is the slug, its title made from
+    it; anything else is the title, its slug derived from it unless one is given.
+    """
+    if slug is not None:
+        return validate_slug(slug), one_line(name) or title_from_slug(slug)
+    if SLUG.match(name) and len(name) <= MAX_SLUG_LENGTH:
+        return name, title_from_slug(name)
+    derived = slug_from_title(name)
+    if not derived:
+        raise UsageError(f"cannot make a folder name from the title '{name}': give one with --slug "
+                         f"(make new NAME=... SLUG=...), lower-case letters, digits and single hyphens")
+    return derived, one_line(name)
+
+
+def one_line(text: str) -> str:
+    """A title on one line, its runs of spaces (and any line break) made single spaces."""
+    return " ".join(text.split())
 
 
 def title_from_slug(slug: str) -> str:
@@ -41,14 +70,15 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def starter_files(slug: str) -> dict[str, str]:
-    """The text of each starter file, rendered for this slug."""
+def starter_files(slug: str, title: str) -> dict[str, str]:
+    """The text of each starter file, rendered for this slug and title."""
     env = make_environment()
-    values = {"slug": slug, "title": title_from_slug(slug), "date": today().isoformat()}
+    # JSON's string syntax is YAML's double-quoted one: any title (quotes, colons, '#') reads back as written.
+    values = {"slug": slug, "title": title, "title_yaml": json.dumps(title, ensure_ascii=False), "date": today().isoformat()}
     return {name: env.get_template(f"new/{name}").render(**values) for name in STARTER_FILES}
 
 
-def new_document(source_dir: Path, slug: str) -> Path:
+def new_document(source_dir: Path, slug: str, title: str) -> Path:
     """Create ``source_dir/slug/`` with the starter files; never overwrite an existing folder.
 
     The files are written into a hidden temporary folder first and renamed into place, so an
@@ -57,7 +87,7 @@ def new_document(source_dir: Path, slug: str) -> Path:
     root = source_dir / validate_slug(slug)
     if root.exists():
         raise UsageError(f"{root} already exists; choose another name or remove it first (nothing was written)")
-    files = starter_files(slug)
+    files = starter_files(slug, title)
     source_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", dir=source_dir))
     try:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +230,8 @@ def _is_xml_text(text: str, path: Path, problems: list[Problem]) -> bool:
 # libyaml's parser when PyYAML was built with it: ten times faster, the same marks and
 # messages, and it refuses nesting deeper than 1,000 levels instead of recursing.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A `key: value` line of YAML (in a list item too), a comment after the value left out.
+KEY_AND_VALUE = re.compile(r"^(?P<indent>\s*(?:-\s+)?)(?P<key>[A-Za-z_][\w-]*):\s+(?P<value>[^\s\"'\[{|>&*!#][^#]*?)\s*(?:\s#.*)?$")
 
 
 def _read_yaml(path: Path, problems: list[Problem], inside: Path) -> yaml.Node | None:
@@ -250,7 +252,8 @@ def _parse_yaml(text: str, path: Path, problems: list[Problem]) -> yaml.Node | N
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problems.append(Problem(path, line, column, f"invalid YAML: {exc.problem or exc.context}"))
+        problems.append(_colon_in_value(text, line, column, path) or
+                        Problem(path, line, column, f"invalid YAML: {exc.problem or exc.context}"))
         return None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses anywhere, such as DEL or a C1 control
         found = YAML_REFUSES.search(text)  # libyaml counts the position in bytes: find the character ourselves
@@ -305,12 +308,26 @@ def _unknown_key_message(key: str, schema: dict[str, Field]) -> str:
     return f"unknown key '{key}'; valid keys are: {', '.join(schema)}"
 
 
-class ItemError(ValueError):
-    """A wrong item of a list, reported at the item's own line."""
+class NotAList(ValueError):
+    """A single value where a list is wanted; the message shows the value written as a list."""
 
-    def __init__(self, node: yaml.Node, message: str) -> None:
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__("must be a list")
+        self.node = node
+
+    def example(self, key: str) -> tuple[str, ...]:
+        """The key and its value as a one-item list, the way document.yaml writes it."""
+        value = self.node.value if isinstance(self.node, yaml.ScalarNode) and self.node.value.strip() else "Jane Doe"
+        return (f"{key}:", f"  - {value}")
+
+
+class ItemError(ValueError):
+    """A wrong item of a list, reported at the item's own line (with the corrected line, when known)."""
+
+    def __init__(self, node: yaml.Node, message: str, example: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.node = node
+        self.example = example
 
 
 class EntryErrors(ValueError):
@@ -326,13 +343,28 @@ def _convert(node: yaml.Node, spec: Field, key: str, path: Path, problems: list[
     converter = CONVERTERS[spec.kind]
     try:
         return converter(node, spec)
+    except NotAList as exc:
+        problems.append(replace(_at(path, node, f"'{key}' must be a list, one item a line, like this:"), example=exc.example(key)))
     except ItemError as exc:
-        problems.append(_at(path, exc.node, f"'{key}' {exc}"))
+        problems.append(replace(_at(path, exc.node, f"'{key}' {exc}"), example=exc.example))
     except EntryErrors as exc:
         problems.extend(_at(path, node, message) for node, message in exc.errors)
     except ValueError as exc:
         problems.append(_at(path, node, f"'{key}' {exc}"))
     return None
+
+
+def _colon_in_value(text: str, line: int, column: int, path: Path) -> Problem | None:
+    """The problem of an unquoted ': ' inside a value (title: Heat pumps: a guide), with the value quoted, or None."""
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    found = KEY_AND_VALUE.match(source_line)
+    if found is None or ": " not in found.group("value") + " " or column <= found.start("value"):
+        return None
+    key, value = found.group("key"), found.group("value")
+    quoted = f"'{value}'" if '"' in value and "'" not in value else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    message = f"'{key}' holds ': ' in its value, which YAML reads as a new key; put the value in quotes:"
+    return Problem(path, line, found.start("value") + 1, message, example=(f"{found.group('indent')}{key}: {quoted}",))
 
 
 def _as_str(node: yaml.Node, _spec: Field) -> str:
@@ -371,14 +403,28 @@ def _as_language(node: yaml.Node, spec: Field) -> str:
 def _as_str_list(node: yaml.Node, spec: Field) -> list[str]:
     """A list of non-empty texts."""
     if not isinstance(node, yaml.SequenceNode):
-        raise ValueError("must be a list")
+        raise NotAList(node)
     items: list[str] = []
     for number, item in enumerate(node.value, start=1):
+        if (text := _colon_split_item(item)) is not None:
+            quoted = f"'{text}'" if '"' in text and "'" not in text else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            raise ItemError(item, f"item {number} holds ': ', which YAML reads as a key; put the item in quotes:",
+                            (f"- {quoted}",))
         try:
             items.append(_as_str(item, spec))
         except ValueError as exc:
             raise ItemError(item, f"item {number} {exc}") from None
     return items
+
+
+def _colon_split_item(item: yaml.Node) -> str | None:
+    """The text of a list item that YAML split at ': ' into a one-key mapping (- Revenue: $4bn), or None."""
+    if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1):
+        return None
+    key, value = item.value[0]
+    if not (isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and not key.style and value.value):
+        return None
+    return f"{key.value}: {value.value}"
 
 
 def _as_url(node: yaml.Node, spec: Field) -> str:

@@ -9,6 +9,7 @@ or own ``templates/``) rebuilds that document only.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -22,6 +23,12 @@ from generator.templates import PROJECT_TEMPLATES
 from generator.writers import BuildOptions
 
 STARTUP_MS = 500  # the watcher's wake-up period; also the most the first build waits
+LINE_WIDTH = 100  # a report line fits a terminal split in two; longer names are shortened in the middle
+# Files editors and tools write beside the one being saved, never sources themselves: vim's swap
+# files and its write test "4913", backups ending in "~", Emacs's locks (.#x) and auto-saves (#x#),
+# sed -i's sedXXXXXX, and the hidden temporaries of editors that save atomically (.x.tmp, .goutputstream-).
+EDITOR_TEMPORARY = re.compile(r"(^\..*\.sw[a-z]$|~$|^4913$|^\.#|^#.*#$|^sed[A-Za-z0-9]{6}$|^\..*\.tmp$|"
+                              r"^\.goutputstream-|___jb_(tmp|old)___$)")
 
 
 def watch(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions,
@@ -38,12 +45,13 @@ def watch(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path,
                                         yield_on_timeout=True):
             if not started:
                 started = True
-                print(f"watching {', '.join(display_path(p) for p in paths)} for {', '.join(formats)} (Ctrl-C to stop)", flush=True)
-                rebuild(source_dir, slugs, formats, out_dir, options, progress, "start")
-            changed = [Path(p) for _, p in changes if not Path(p).resolve().is_relative_to(out_dir.resolve())]
+                print(fit(f"watching {', '.join(display_path(p) for p in paths)} for {', '.join(formats)} "
+                          f"into {display_path(out_dir)}/ (Ctrl-C to stop)"), flush=True)
+                rebuild(source_dir, slugs or find_documents(source_dir), formats, out_dir, options, progress, "start")
+            changed = source_changes((Path(p) for _, p in changes), out_dir)
             targets = affected_documents(changed, source_dir, slugs)
             if targets:
-                rebuild(source_dir, targets, formats, out_dir, options, progress, _names(changed))
+                rebuild(source_dir, targets, formats, out_dir, options, progress, changed_names(changed, source_dir, targets))
     except KeyboardInterrupt:
         pass
     print("stopped watching", flush=True)
@@ -56,6 +64,17 @@ def watched_paths(source_dir: Path, slugs: list[str]) -> list[Path]:
     if not roots[0].is_dir():
         raise UsageError(f"no folder {source_dir} to watch")
     return [*roots, PROJECT_TEMPLATES]
+
+
+def source_changes(paths: Iterable[Path], out_dir: Path) -> list[Path]:
+    """The changed files that can matter to a build: not the outputs, not an editor's temporary files."""
+    out = out_dir.resolve()
+    return [p for p in paths if not is_editor_temporary(p) and not p.resolve().is_relative_to(out)]
+
+
+def is_editor_temporary(path: Path) -> bool:
+    """Whether a file is one an editor or sed writes beside the file being saved."""
+    return bool(EDITOR_TEMPORARY.search(path.name))
 
 
 def affected_documents(changed: Iterable[Path], source_dir: Path, slugs: list[str]) -> list[str]:
@@ -91,18 +110,53 @@ def rebuild(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Pat
     for warning in dict.fromkeys(w for d in result.documents for w in d.warnings):
         print(warning, file=sys.stderr, flush=True)
     verb = "built" if cause == "start" else "rebuilt"
-    _report(f"{verb} {', '.join(display_path(p) for p in result.written)}", started, cause)
+    _report(f"{verb} {built_names(slugs, formats)}", started, cause)
     return True
 
 
 def _report(what: str, started: float, cause: str, detail: str = "") -> None:
-    """The one line a rebuild prints: time of day, what happened, how long it took, and why."""
-    seconds = time.perf_counter() - started
+    """The one line a rebuild prints: time of day, what happened, how long it took, and why;
+    at most LINE_WIDTH characters, the names shortened to fit, never the time."""
+    head, timing = f"[{time.strftime('%H:%M:%S')}] ", f" in {time.perf_counter() - started:.2f} s"
     why = "" if cause == "start" else f" ({cause} changed)"
-    print(f"[{time.strftime('%H:%M:%S')}] {what} in {seconds:.2f} s{detail}{why}", flush=True)
+    what, detail, why = fit_parts([what, detail, why], LINE_WIDTH - len(head) - len(timing))
+    print(f"{head}{what}{timing}{detail}{why}", flush=True)
 
 
-def _names(changed: list[Path]) -> str:
-    """The changed files, by name, for the report line."""
-    names = sorted({display_path(p) for p in changed})
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+def fit_parts(parts: list[str], room: int, shortest: int = 16) -> list[str]:
+    """The parts of a line, each shortened in proportion to its length, so that together they fit in room characters."""
+    total = sum(map(len, parts))
+    if total <= room:
+        return parts
+    return [fit(part, max(min(shortest, len(part)), room * len(part) // total)) for part in parts]
+
+
+def built_names(slugs: list[str], formats: list[str]) -> str:
+    """What a build made, by document and format: 'harbour-notes (pdf, html)'."""
+    documents = ", ".join(slugs[:2]) + (f" and {len(slugs) - 2} more" if len(slugs) > 2 else "")
+    return f"{documents} ({', '.join(formats)})"
+
+
+def changed_names(changed: list[Path], source_dir: Path, slugs: list[str]) -> str:
+    """The changed files that matter, shortened: inside a document's folder when one document is
+    rebuilt (02-compute.md), else from the source folder or the project (templates/web/web.css)."""
+    source = source_dir.resolve()
+    base = source / slugs[0] if len(slugs) == 1 else source
+    names = sorted({_short_name(p.resolve(), base, source) for p in changed})
+    return ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+
+
+def _short_name(path: Path, base: Path, source: Path) -> str:
+    """A changed file named from the nearest folder the reader knows."""
+    for folder in (base, source, PROJECT_TEMPLATES.parent):
+        if path.is_relative_to(folder):
+            return str(path.relative_to(folder))
+    return display_path(path)
+
+
+def fit(line: str, width: int = LINE_WIDTH) -> str:
+    """A line of at most width characters: what does not fit is cut out of its middle, marked '…'."""
+    if len(line) <= width:
+        return line
+    keep = width - 1
+    return line[: keep - keep // 2] + "…" + line[len(line) - keep // 2:]

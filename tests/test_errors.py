@@ -228,7 +228,7 @@ def test_interrupted_write_leaves_previous_file_and_no_temporary(tmp_path: Path,
 
 
 def test_parallel_make_builds_several_documents_safely(tmp_path: Path) -> None:
-    """`make -j4 all` over three documents writes six valid outputs and no temporary file."""
+    """`make -j4 all` over three documents writes nine valid outputs and no temporary file."""
     project = tmp_path / "project"
     project.mkdir()
     for name in ("Makefile", "pyproject.toml", "requirements.lock"):
@@ -244,7 +244,7 @@ def test_parallel_make_builds_several_documents_safely(tmp_path: Path) -> None:
     result = subprocess.run(["make", "-j4", "all"], cwd=project, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     outputs = sorted(p.name for p in (project / "build").iterdir() if not p.name.startswith(".pdf-options"))
-    assert outputs == ["alpha.epub", "alpha.pdf", "beta.epub", "beta.pdf", "gamma.epub", "gamma.pdf"]
+    assert outputs == [f"{slug}.{fmt}" for slug in ("alpha", "beta", "gamma") for fmt in ("epub", "html", "pdf")]
     assert all((project / "build" / n).read_bytes().startswith(b"%PDF-") for n in outputs if n.endswith(".pdf"))
     assert all((project / "build" / n).read_bytes().startswith(b"PK\x03\x04") for n in outputs if n.endswith(".epub"))
 
@@ -403,3 +403,49 @@ def test_temporary_left_by_a_killed_build_is_removed_by_the_next(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [held.name, "doc.epub", "doc.pdf"]
     assert (out / "doc.epub").read_bytes().startswith(b"PK")
+
+
+# --- footnotes and callouts: nothing printed as text by mistake -------------------------------
+
+
+def test_callout_kind_is_read_in_any_case() -> None:
+    """`::: Note`, `::: KEYFIGURE` and `::: Quote` open their callouts; no ':::' is left in the text."""
+    from generator.markdown import render_chapter
+
+    text = "# T\n\n::: Note\nA.\n:::\n\n::: KEYFIGURE\n**4**\n:::\n\n::: Quote\nQ.\n:::\n"
+    rendered = render_chapter(text, "ch1", Path("c.md"))
+    assert rendered.problems == []
+    assert [e.get("class") for e in rendered.body.root if e.get("class")] == [
+        "callout note", "callout keyfigure", "callout pullquote"]
+    assert ":::" not in "".join(rendered.body.root.itertext())
+
+
+def test_a_stray_closing_fence_is_an_error() -> None:
+    """A ':::' that closes nothing is refused at its line, not printed."""
+    from generator.markdown import render_chapter
+
+    problems = render_chapter("# T\n\nText.\n\n:::\n", "ch1", Path("c.md")).problems
+    assert [str(p) for p in problems] == ["c.md:5:1: this ':::' closes no callout; remove it, or open one above it "
+                                          "with ::: and its kind (note, keyfigure, quote, and landscape for a wide table)"]
+
+
+def test_footnote_call_rules() -> None:
+    """A call without a note is an error, an escaped \\[^x], one in code or a link's text is not; a note never called warns."""
+    from generator.markdown import render_chapter
+
+    text = "# T\n\nA \\[^x] and `[^y]` and [^z](https://example.org) and [^a].\n\n[^a]: Called.\n[^b]: Never called.\n"
+    problems = render_chapter(text, "ch1", Path("c.md")).problems
+    assert [str(p) for p in problems] == [
+        "c.md:6:1: warning: footnote [^b] is defined but never referenced; call it with [^b] in the text, or remove it"]
+
+
+def test_an_unreferenced_footnote_is_only_a_warning(tmp_path: Path) -> None:
+    """`check` on a chapter with a note never called succeeds and prints the warning once."""
+    root = tmp_path / "source" / "doc"
+    root.mkdir(parents=True)
+    (root / "document.yaml").write_text("title: T\ndate: 2026-01-15\nchapters:\n  - 01.md\n", encoding="utf-8")
+    (root / "01.md").write_text("# One\n\nText.\n\n[^old]: A note left behind.\n", encoding="utf-8")
+    result = generate("check", "doc", "--source", ".", cwd=tmp_path / "source")
+    assert result.returncode == 0
+    assert result.stderr == ("doc/01.md:5:1: warning: footnote [^old] is defined but never referenced; "
+                             "call it with [^old] in the text, or remove it\n")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from pypdf import PdfReader
 
 from generator.errors import SourceError
 from generator.glossary import TermIndex, link_glossary, sort_entries
@@ -294,7 +297,8 @@ def test_cli_reports_every_glossary_error_at_once() -> None:
         "with the entry 'AWS' (line 1)",
         f"{folder}/glossary.yaml:6:1: the definition of 'Trainium2' is empty",
         f"{folder}/glossary.yaml:6:1: a link needs a target: [text](https://…), [text](#section) or [text](other.md)",
-        f"{folder}/01-text.md:4:17: the glossary link 'term:Trainium3' names no term or alias of glossary.yaml",
+        f"{folder}/01-text.md:4:17: the glossary link 'term:Trainium3' names no term or alias of glossary.yaml; "
+        "did you mean 'term:trainium2' (Trainium2)?",
         "build failed: 4 errors; nothing was written",
     ]
 
@@ -461,3 +465,42 @@ def test_japanese_term_used_in_running_text_is_linked_and_not_unused() -> None:
     assert len(linked.glossary[0].uses) == 3
     assert not linked.warnings
     assert [a.text for a in linked.chapters[0].body.iter("a")] == ["ヒートポンプ"]
+
+
+LONG_ALIASES = """- term: EPC
+  aliases: [Energy Performance Certificate, the certificate of energy performance]
+  definition: A rating.
+- term: Heat pump
+  definition: A machine that moves heat.
+- term: Landlord
+  aliases: [the owner of a rented dwelling who lets it]
+  definition: Lets.
+- term: Tenant
+  definition: Rents a home.
+"""
+ENTRY_GAP_PT = 3 * 72 / 25.4  # at least 3 mm between one entry's last line and the next entry
+
+
+def pdf_words(pdf: Path, page: int) -> list[tuple[str, float, float]]:
+    """The words of one page with the top and bottom of each, read by poppler's pdftotext -bbox."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    return [(m.group(3), float(m.group(1)), float(m.group(2)))
+            for m in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', xhtml)]
+
+
+def test_a_term_with_long_aliases_keeps_the_next_entry_below_it(tmp_path: Path) -> None:
+    """In the PDF glossary each row is as tall as its taller column: the next term starts below the last line of a long alias, with the entries' spacing."""
+    root = tmp_path / "source" / "doc"
+    root.mkdir(parents=True)
+    (root / "document.yaml").write_text("title: T\ndate: 2026-01-15\nlayout: report\nchapters:\n  - 01.md\n", encoding="utf-8")
+    (root / "01.md").write_text("# One\n\nAn EPC, a heat pump, a landlord and a tenant.\n", encoding="utf-8")
+    (root / "glossary.yaml").write_text(LONG_ALIASES, encoding="utf-8")
+    result = run_generator("pdf", "doc", "--source", str(root.parent), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "out" / "doc.pdf"
+    words = pdf_words(pdf, len(PdfReader(str(pdf)).pages))
+    where = {text: (top, bottom) for text, top, bottom in words}
+    for last_line, next_term in (("performance)", "Heat"), ("it)", "Tenant")):
+        assert where[next_term][0] - where[last_line][1] >= ENTRY_GAP_PT, (last_line, next_term, where)
+    assert abs(where["EPC"][0] - where["rating."][0]) < 2  # term and definition start on one line

@@ -247,3 +247,38 @@ def test_remote_picture_in_a_key_point_or_definition_is_refused_where_it_is_writ
         "doc/glossary.yaml:1:1: image 'http://example.com/x.png' is not fetched: only files inside the document folder are used",
         "build failed: 2 errors; nothing was written",
     ])
+
+
+SELF_ADDRESSED = """# One
+
+A survey is online.[^1] So is <https://example.org/autolink>, [https://example.org/same](https://example.org/same),
+a bare https://example.org/bare/page address, and [a named link](https://example.org/named).
+
+[^1]: From <https://example.org/in-a-note> and [the register](https://example.org/register).
+"""
+
+
+def test_a_link_showing_its_own_address_gets_no_address_note_in_the_pdf(tmp_path: Path) -> None:
+    """Autolinks, bare addresses and [url](url) print their address once; a named link still gets its address."""
+    root = write_document(tmp_path / "source" / "doc", {"01.md": SELF_ADDRESSED},
+                          glossary="- term: Register\n  definition: See <https://example.org/glossary-def>.\n")
+    result = run_generator("pdf", "doc", "--source", str(root.parent), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(str(tmp_path / "out" / "doc.pdf"))
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    for path in ("autolink", "same", "bare/page", "in-a-note", "glossary-def"):
+        assert text.count(f"https://example.org/{path}") == 1, path
+    assert text.count("https://example.org/named") == 1  # its note at the foot of the page
+    assert text.count("https://example.org/register") == 1  # after the link, in the note
+    uris = {a["/A"]["/URI"] for page in reader.pages for a in (page.get("/Annots") or [])
+            if a.get_object().get("/A", {}).get("/URI")}
+    assert "https://example.org/bare/page" in uris  # the bare address is a link
+
+
+def test_only_addresses_with_a_scheme_become_links(tmp_path: Path) -> None:
+    """Linkify: https:// and http:// addresses are linked; example.org, www.example.org and //host stay text."""
+    from generator.markdown import render_inline
+
+    markup = render_inline("see http://a.example, example.org, www.example.org, //c.example and `https://d.example`").xhtml()
+    assert markup == ('see <a href="http://a.example" class="address">http://a.example</a>, example.org, '
+                      'www.example.org, //c.example and <code>https://d.example</code>')

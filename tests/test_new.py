@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
-from tests.conftest import run_generator
+from tests.conftest import ROOT, run_generator
 from tests.helpers import epubcheck_problems, pdf_text, squash
 
 
@@ -49,10 +52,53 @@ def test_new_refuses_an_existing_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("slug", ["Bad Name", "../escape", "trailing-", "double--hyphen", "UPPER", "a" * 65])
-def test_new_refuses_an_invalid_name(tmp_path: Path, slug: str) -> None:
-    """A name that is not lower-case letters, digits and single hyphens exits 2 and creates nothing."""
-    result = run_generator("new", slug, "--source", str(tmp_path / "source"))
+def test_new_refuses_an_invalid_slug(tmp_path: Path, slug: str) -> None:
+    """A --slug that is not lower-case letters, digits and single hyphens exits 2 and creates nothing."""
+    result = run_generator("new", "A title", "--slug", slug, "--source", str(tmp_path / "source"))
     assert result.returncode == 2
     assert f"invalid document name '{slug}'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "source").exists()
+
+
+def test_new_takes_a_title_and_derives_the_slug(tmp_path: Path) -> None:
+    """new "Heat pumps in rented housing" makes heat-pumps-in-rented-housing/ titled as written, and says how to build it."""
+    source = tmp_path / "source"
+    result = run_generator("new", "Heat pumps in rented housing: what's next", "--source", str(source))
+    assert result.returncode == 0, result.stderr
+    slug = "heat-pumps-in-rented-housing-what-s-next"
+    assert result.stdout == (f"created {source / slug}; build it with: "
+                             f"python -m generator all {slug} --source {source}\n")
+    assert yaml.safe_load((source / slug / "document.yaml").read_text())["title"] == "Heat pumps in rented housing: what's next"
+
+
+def test_new_takes_a_slug_beside_the_title(tmp_path: Path) -> None:
+    """--slug names the folder; the title stays as written, quotes and all."""
+    result = run_generator("new", 'The "big" one', "--slug", "big-one", "--source", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((tmp_path / "big-one" / "document.yaml").read_text())["title"] == 'The "big" one'
+
+
+def test_new_refuses_a_title_without_a_folder_name(tmp_path: Path) -> None:
+    """A title with no letter a folder name can hold asks for --slug, exit 2."""
+    result = run_generator("new", "热泵", "--source", str(tmp_path / "source"))
+    assert result.returncode == 2
+    assert result.stderr == ("error: cannot make a folder name from the title '热泵': give one with --slug "
+                             "(make new NAME=... SLUG=...), lower-case letters, digits and single hyphens\n")
+    assert not (tmp_path / "source").exists()
+
+
+def test_new_in_the_project_suggests_make(tmp_path: Path) -> None:
+    """From the project (source/ by default), new suggests make and the direct command."""
+    from generator.cli import build_command
+
+    assert build_command("water", Path("source")) == "make DOC=water (or: python -m generator all water)"
+
+
+def test_new_through_the_installed_command_suggests_briefing(tmp_path: Path) -> None:
+    """Run as `briefing`, new suggests `briefing all SLUG`: there is no Makefile beside an installed command."""
+    script = "import sys; sys.argv[0] = 'briefing'; from generator.cli import main; sys.exit(main())"
+    result = subprocess.run([sys.executable, "-c", script, "new", "water", "--source", "source"], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "created source/water; build it with: briefing all water\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.templates import PROJECT_TEMPLATES
-from generator.watch import affected_documents
+from generator.watch import _report, affected_documents, changed_names, source_changes
 from tests.conftest import FIXTURES, ROOT
 
 DOC = "web-doc"
@@ -74,19 +74,21 @@ def test_watch_rebuilds_reports_errors_and_keeps_watching(watcher: tuple[Watcher
     w, doc, out = watcher
     page = out / f"{DOC}.html"
     w.wait_for(r"^watching ")
-    w.wait_for(r"^\[\d\d:\d\d:\d\d\] built .*web-doc\.html in \d+\.\d\d s$")
+    w.wait_for(r"^\[\d\d:\d\d:\d\d\] built web-doc \(html\) in \d+\.\d\d s$")
 
+    for temporary in (".01-volumes.md.swp", "4913", "01-volumes.md~", "sedA1b2C3", ".#01-volumes.md"):
+        (doc / temporary).write_text("an editor's temporary file\n", encoding="utf-8")  # none of them is a change
     with (doc / "01-volumes.md").open("a", encoding="utf-8") as chapter:
         chapter.write("\nA sentence added while watching.\n")
     line = w.wait_for(r"rebuilt ")
-    assert re.search(r"rebuilt .*web-doc\.html in \d+\.\d\d s \(.*01-volumes\.md changed\)$", line)
+    assert re.fullmatch(r"\[\d\d:\d\d:\d\d\] rebuilt web-doc \(html\) in \d+\.\d\d s \(01-volumes\.md changed\)", line)
     assert "A sentence added while watching." in page.read_text(encoding="utf-8")
 
     before = page.read_bytes()
     (doc / "02-outlook.md").write_text("No heading here.\n", encoding="utf-8")
     error = w.wait_for(r"02-outlook\.md:\d+:\d+: ")
     assert "02-outlook.md:1:1: a chapter must begin with a '# ' heading" in error
-    assert re.search(r"build failed in \d+\.\d\d s: 1 error, nothing written \(.*02-outlook\.md changed\)$", w.wait_for(r"build failed"))
+    assert re.search(r"\] build failed in \d+\.\d\d s: 1 error, nothing written \(02-outlook\.md changed\)$", w.wait_for(r"build failed"))
     assert page.read_bytes() == before
 
     (doc / "02-outlook.md").write_text("# Outlook\n\nRepaired while watching.\n", encoding="utf-8")
@@ -94,6 +96,7 @@ def test_watch_rebuilds_reports_errors_and_keeps_watching(watcher: tuple[Watcher
     assert "Repaired while watching." in page.read_text(encoding="utf-8")
     assert not any("Traceback" in line for line in w.seen)
 
+    assert all(len(line) <= 100 for line in w.seen if not line.startswith(str(doc)))  # problems name their file whole
     w.process.send_signal(signal.SIGINT)
     w.wait_for(r"^stopped watching$")
     assert w.process.wait(timeout=TIMEOUT) == 0
@@ -109,3 +112,37 @@ def test_a_template_change_rebuilds_every_document_and_a_chapter_change_only_its
     assert affected_documents([tmp_path / "beta" / "images" / "x.png", tmp_path / "alpha" / "glossary.yaml"], tmp_path, []) == ["alpha", "beta"]
     assert affected_documents([tmp_path / "beta" / "01-a.md"], tmp_path, ["alpha"]) == []
     assert affected_documents([tmp_path.parent / "elsewhere.md"], tmp_path, []) == []
+
+
+@pytest.mark.parametrize("name", [".01-a.md.swp", ".01-a.md.swx", "01-a.md~", "4913", "sedXy12Ab", ".#01-a.md",
+                                  "#01-a.md#", ".01-a.md.tmp", ".goutputstream-ABC123", "01-a.md___jb_tmp___"])
+def test_editor_temporaries_are_not_changes(tmp_path: Path, name: str) -> None:
+    """Files an editor or sed writes beside the file it saves never start a rebuild."""
+    assert source_changes([tmp_path / "doc" / name], tmp_path / "out") == []
+
+
+@pytest.mark.parametrize("name", ["01-a.md", "sedimentation.md", "4913.md", "images/chart.png", "notes.swp.md"])
+def test_real_files_are_changes(tmp_path: Path, name: str) -> None:
+    """A chapter, a picture, a file merely resembling a temporary: each is a change."""
+    assert source_changes([tmp_path / "doc" / name], tmp_path / "out") == [tmp_path / "doc" / name]
+
+
+def test_changed_files_are_named_from_their_document(tmp_path: Path) -> None:
+    """One document rebuilt: its files named inside its folder; several: from the source folder; templates from the project."""
+    one = changed_names([tmp_path / "alpha" / "chapters" / "02-b.md"], tmp_path, ["alpha"])
+    assert one == "chapters/02-b.md"
+    several = changed_names([tmp_path / "alpha" / "01-a.md", tmp_path / "beta" / "01-a.md", tmp_path / "beta" / "x.png"],
+                            tmp_path, ["alpha", "beta"])
+    assert several == "alpha/01-a.md, beta/01-a.md and 1 more"
+    assert changed_names([PROJECT_TEMPLATES / "web" / "web.css"], tmp_path, ["alpha", "beta"]) == "templates/web/web.css"
+
+
+def test_a_long_report_line_is_shortened_in_its_names_not_its_time(capsys: pytest.CaptureFixture[str]) -> None:
+    """A rebuild line with long names stays within 100 characters and keeps its time and its verb."""
+    import time
+
+    slug = "the-committee-on-energy-security-and-net-zero-heat-pumps-in-rented-housing"
+    _report(f"rebuilt {slug} (pdf, epub, html)", time.perf_counter(), "chapters/03-a-long-chapter-about-tenancy-law.md")
+    line = capsys.readouterr().out.rstrip("\n")
+    assert len(line) <= 100
+    assert re.fullmatch(r"\[\d\d:\d\d:\d\d\] rebuilt the-commi.*….* html\) in \d\.\d\d s \(chapters/.*….*\.md changed\)", line)
