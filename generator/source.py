@@ -69,6 +69,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
                     "on a new page); when absent, chosen by length (see README, 'Page plans').", PAGE_PLANS),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
     "url": Field("url", False, "Where the web edition will live (https://...); the PDF and booklet show it with a QR code."),
+    "citation_style": Field("str", False, "The CSL style of citations: a bundled name (default 'chicago-author-date', "
+                            "e.g. 'apa') or a .csl file of the folder (see README, 'Citations')."),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
@@ -194,6 +196,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),
         url=values.get("url", ""),
+        citation_style=values.get("citation_style", ""),
     )
 
 

@@ -33,7 +33,7 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COVER_FILE = SUPPLIED_COVER.as_posix()
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 # The semantics reading systems look for, from the ARIA role each generated link carries.
-EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref"}
+EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref", "doc-biblioref": "biblioref"}
 # Where the ids of the parts around the chapters live in the book.
 FRAME_FILES = {"toc": "nav.xhtml", "toc-title": "nav.xhtml", "key-points-title": "title.xhtml"}
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -162,6 +162,9 @@ def epub_xhtml(fragment: Fragment, here: str, files: dict[str, str]) -> str:
         kind = EPUB_TYPES.get(link.get("role", ""))
         if kind:
             set_epub_type(link, kind)
+    for section in root.iter("section"):
+        if section.get("role") == "doc-bibliography":
+            set_epub_type(section, "bibliography")
     return to_xhtml(root, epub_types=True)
 
 
