@@ -188,3 +188,25 @@ def test_unknown_style_name_suggests_a_bundled_one(tmp_path: Path) -> None:
     result = run_generator("check", SLUG, "--source", str(tmp_path))
     assert result.returncode == 1
     assert "unknown citation_style 'chicago-autor-date'; did you mean 'chicago-author-date'?" in result.stderr
+
+
+def test_epub_carries_the_licence_as_dc_rights(built: Path) -> None:
+    """licence: CC-BY-4.0 becomes the EPUB's dc:rights, with the licence's name and address."""
+    epub = built / f"{SLUG}.epub"
+    with zipfile.ZipFile(epub) as book:
+        opf = etree.fromstring(book.read(next(n for n in book.namelist() if n.endswith(".opf"))))
+    rights = opf.findtext(".//{http://purl.org/dc/elements/1.1/}rights")
+    assert rights == ("Licensed under Creative Commons Attribution 4.0 International (CC-BY-4.0): "
+                      "https://creativecommons.org/licenses/by/4.0/")
+
+
+def test_unknown_licence_id_is_refused_with_the_closest(tmp_path: Path) -> None:
+    """A licence id outside the SPDX table is an error at its line, with the id meant."""
+    root = tmp_path / SLUG
+    shutil.copytree(SOURCE / SLUG, root)
+    yaml_path = root / "document.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("CC-BY-4.0", "CC-BY-40"), encoding="utf-8")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert (f"{yaml_path}:7:10: 'licence' 'CC-BY-40' is not a known SPDX licence id; did you mean 'CC-BY-4.0'?"
+            in result.stderr)

@@ -26,6 +26,7 @@ from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import screen_picture
+from generator.licences import rights_statement
 from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
@@ -229,6 +230,8 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
     if meta.publisher:
         book.add_metadata("DC", "publisher", meta.publisher)
     book.add_metadata("DC", "date", meta.date.isoformat())
+    if meta.licence:
+        book.add_metadata("DC", "rights", rights_statement(meta.licence))
     if meta.summary_text:
         book.add_metadata("DC", "description", " ".join(meta.summary_text))
     for keyword in meta.keywords:
