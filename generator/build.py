@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.budget import size_pass
+from generator.citations import citation_pass
 from generator.errors import Problem, SourceError
 from generator.glossary import glossary_pass
 from generator.links import link_pass
@@ -30,6 +31,7 @@ __all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
 Pass = Callable[[Document], tuple[Document, list[Problem]]]
 PASSES: tuple[tuple[str, Pass], ...] = (
     ("pictures", check_pictures),
+    ("citations", citation_pass),  # before typography, which sets the rendered entries' quotes
     ("typography", typography_pass),
     ("glossary", glossary_pass),
     ("links", link_pass),

@@ -97,6 +97,9 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
     url: str = ""  # where the web edition will live; the PDF shows it with a QR code
+    licence: str = ""  # an SPDX id of generator/licences.py's table
+    doi: str = ""
+    citation_style: str = ""  # a bundled CSL style's name or a .csl file of the folder (generator/citations.py)
     # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
     labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
 

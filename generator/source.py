@@ -26,6 +26,7 @@ from generator import labels
 from generator.errors import Problem, SourceError, UsageError, display_path
 from generator.files import MAX_SOURCE_BYTES, Unreadable, check_regular, is_inside, read_limited, reason
 from generator.markdown import AUTHOR_ID, plain_text, render_chapter, render_inline, reserved_id, slugify
+from generator.licences import licence_problem
 from generator.model import Chapter, Document, GlossaryEntry, Metadata
 
 DOCUMENT_FILE = "document.yaml"
@@ -46,7 +47,7 @@ NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
-    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "url" or "labels"
+    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "url", "licence" or "labels"
     required: bool
     doc: str
     choices: tuple[str, ...] = ()
@@ -69,6 +70,10 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
                     "on a new page); when absent, chosen by length (see README, 'Page plans').", PAGE_PLANS),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
     "url": Field("url", False, "Where the web edition will live (https://...); the PDF and booklet show it with a QR code."),
+    "licence": Field("licence", False, "The licence, as an SPDX id such as 'CC-BY-4.0' (see README, 'Citations')."),
+    "doi": Field("str", False, "The briefing's DOI (10.xxxx/...), for readers who cite it."),
+    "citation_style": Field("str", False, "The CSL style of citations: a bundled name (default 'chicago-author-date', "
+                            "e.g. 'apa') or a .csl file of the folder (see README, 'Citations')."),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
@@ -194,6 +199,9 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),
         url=values.get("url", ""),
+        citation_style=values.get("citation_style", ""),
+        licence=values.get("licence", ""),
+        doi=values.get("doi", ""),
     )
 
 
@@ -450,6 +458,15 @@ def _as_choice(node: yaml.Node, spec: Field) -> str:
     return text
 
 
+def _as_licence(node: yaml.Node, spec: Field) -> str:
+    """An SPDX licence id of the known table."""
+    text = _as_str(node, spec)
+    problem = licence_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
 def _as_labels(node: yaml.Node, _spec: Field) -> tuple[tuple[str, labels.Override], ...]:
     """Label overrides: known label keys to texts (a plural label may give its forms); every wrong entry is reported."""
     if not isinstance(node, yaml.MappingNode):
@@ -508,6 +525,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "bool": _as_bool,
     "url": _as_url,
     "choice": _as_choice,
+    "licence": _as_licence,
     "labels": _as_labels,
 }
 

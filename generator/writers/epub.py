@@ -26,6 +26,7 @@ from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.model import Document, Heading
 from generator.pictures import screen_picture
+from generator.licences import rights_statement
 from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
@@ -33,7 +34,7 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COVER_FILE = SUPPLIED_COVER.as_posix()
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 # The semantics reading systems look for, from the ARIA role each generated link carries.
-EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref"}
+EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref", "doc-biblioref": "biblioref"}
 # Where the ids of the parts around the chapters live in the book.
 FRAME_FILES = {"toc": "nav.xhtml", "toc-title": "nav.xhtml", "key-points-title": "title.xhtml"}
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -162,6 +163,9 @@ def epub_xhtml(fragment: Fragment, here: str, files: dict[str, str]) -> str:
         kind = EPUB_TYPES.get(link.get("role", ""))
         if kind:
             set_epub_type(link, kind)
+    for section in root.iter("section"):
+        if section.get("role") == "doc-bibliography":
+            set_epub_type(section, "bibliography")
     return to_xhtml(root, epub_types=True)
 
 
@@ -226,6 +230,8 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
     if meta.publisher:
         book.add_metadata("DC", "publisher", meta.publisher)
     book.add_metadata("DC", "date", meta.date.isoformat())
+    if meta.licence:
+        book.add_metadata("DC", "rights", rights_statement(meta.licence))
     if meta.summary_text:
         book.add_metadata("DC", "description", " ".join(meta.summary_text))
     for keyword in meta.keywords:

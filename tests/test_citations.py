@@ -1,0 +1,212 @@
+"""Citations: Pandoc's syntax rendered with CSL styles, linked to a References section in every output.
+
+The fixture (tests/fixtures/citations/citations/) cites an article, a book, a report, a web
+page and a statute in every syntax, and places the References section with ``::: references``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+from pypdf import PdfReader
+
+from generator.citations import find_marks, parse_bracketed
+from tests.conftest import FIXTURES, run_generator
+from tests.helpers import epub_xml, epubcheck_problems, pdf_text, squash
+
+SOURCE = FIXTURES / "citations"
+SLUG = "citations"
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+
+CHICAGO_CITES = [
+    "(Doe and Roe 2020)",
+    "(Doe and Roe 2020, 12)",
+    "(see Smith 2019; Federal Trade Commission 2024)",
+    "(2024)",
+    "Doe and Roe (2020)",
+    "(Federal Trade Commission 2024)",
+    "(“Sherman Antitrust Act” 1890)",
+]
+# citeproc-py 0.11's Chicago author-date: initials for given names, and its BibTeX reader drops
+# url, institution and note, gives no 2024a/2024b and sorts a title after its opening quote;
+# these are its renderings, checked against the style by hand.
+CHICAGO_ENTRIES = [
+    "Doe, J., and R. Roe. 2020. “Compute and Competition”. Journal of Markets 12 (3): 45–67. https://doi.org/10.1000/xyz123.",
+    "Federal Trade Commission. 2024. Generative AI Investments and Partnerships.",
+    "Federal Trade Commission. 2024. “Inquiry Page”. Preprint.",
+    "Smith, A. 2019. The Cloud Economy. Example Press.",
+    "“Sherman Antitrust Act”. 1890. “Sherman Antitrust Act”. Preprint.",
+]
+# citeproc-py 0.11's APA 7: a work without author sorts first and same-year works get no a/b.
+APA_ENTRIES = [
+    "Sherman Antitrust Act. (1890). Sherman Antitrust Act.",
+    "Doe, J., & Roe, R. (2020). Compute and Competition. Journal of Markets, 12(3), 45–67. https://doi.org/10.1000/xyz123",
+    "Federal Trade Commission. (2024). Generative AI Investments and Partnerships.",
+    "Federal Trade Commission. (2024). Inquiry Page.",
+    "Smith, A. (2019). The Cloud Economy. Example Press.",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture built as PDF, EPUB and web page."""
+    out = tmp_path_factory.mktemp("cite")
+    for command in ("all", "html"):
+        result = run_generator(command, SLUG, "--source", str(SOURCE), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    return out
+
+
+def copy_fixture(tmp_path: Path, extra: str = "") -> Path:
+    """A copy of the fixture's folder with lines added to its document.yaml."""
+    root = tmp_path / SLUG
+    shutil.copytree(SOURCE / SLUG, root)
+    with (root / "document.yaml").open("a", encoding="utf-8") as yaml_file:
+        yaml_file.write(extra)
+    return root
+
+
+def web_tree(out: Path) -> etree._Element:
+    """The web page, parsed."""
+    return lxml_html.parse(str(out / f"{SLUG}.html")).getroot()
+
+
+def test_bracketed_syntax_parses_prefix_locator_and_suppression() -> None:
+    """Each bracketed form gives its keys, prefix, locator and author suppression."""
+    mark = parse_bracketed("see @a; @b, p. 12")
+    assert mark and [(c.key, c.prefix, c.locator) for c in mark.cites] == [("a", "see ", ("", "")), ("b", "", ("page", "12"))]
+    suppressed = parse_bracketed("-@key")
+    assert suppressed and suppressed.cites[0].suppress_author
+
+
+def test_cross_references_and_addresses_are_no_citations() -> None:
+    """@fig-, @tbl-, @sec-, @eq- and an e-mail address are left as text."""
+    text = "See @fig-routes, @tbl-costs, [@sec-why-now], @eq-one or a@b.org; but @doe2020."
+    assert [m.cites[0].key for _s, _e, m in find_marks(text)] == ["doe2020"]
+
+
+def test_web_page_citations_render_in_chicago_and_link_to_their_entries(built: Path) -> None:
+    """The web page shows each citation in Chicago author-date, linked to an entry that exists."""
+    root = web_tree(built)
+    links = root.findall(".//a[@class='citation']")
+    assert [squash(a.text_content()) for a in links] == [squash(t) for t in CHICAGO_CITES]
+    ids = {e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    assert all(a.get("href")[1:] in ids and a.get("role") == "doc-biblioref" for a in links)
+    assert "@fig-routes" in root.text_content() and "desk@example.org" in root.text_content()
+
+
+def test_references_list_only_cited_works_where_placed(built: Path) -> None:
+    """The References section replaces '::: references', lists the cited works and links the DOI."""
+    root = web_tree(built)
+    section = root.find(".//section[@role='doc-bibliography']")
+    assert section is not None and section.find(".//*[@id='references-title']").text == "References"
+    entries = [squash(li.text_content()) for li in section.iter("li")]
+    assert entries == [squash(e) for e in CHICAGO_ENTRIES]
+    assert "::: references" not in root.text_content()
+    assert section.getnext() is not None and "The end." in section.getnext().text_content()
+    assert [a.get("href") for a in section.iter("a")] == ["https://doi.org/10.1000/xyz123"]
+
+
+def test_apa_style_by_name(tmp_path: Path) -> None:
+    """citation_style: apa renders the same works in APA's order and form."""
+    copy_fixture(tmp_path, "citation_style: apa\n")
+    result = run_generator("html", SLUG, "--source", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    root = web_tree(tmp_path / "out")
+    entries = [squash(li.text_content()) for li in root.find(".//section[@role='doc-bibliography']").iter("li")]
+    assert entries == [squash(e) for e in APA_ENTRIES]
+    cites = [squash(a.text_content()) for a in root.findall(".//a[@class='citation']")]
+    assert cites[:3] == [squash(t) for t in ("(Doe & Roe, 2020)", "(Doe & Roe, 2020, p. 12)",
+                                              "(Federal Trade Commission, 2024; see Smith, 2019)")]
+
+
+def test_epub_marks_citations_and_bibliography_and_passes_epubcheck(built: Path) -> None:
+    """The EPUB's citations are biblioref links into the bibliography section's file; EPUBCheck is clean."""
+    epub = built / f"{SLUG}.epub"
+    with zipfile.ZipFile(epub) as book:
+        names = book.namelist()
+    chapter = epub_xml(epub, next(n for n in names if n.endswith("ch1.xhtml")))
+    types = chapter.xpath("//x:a[@class='citation']/@epub:type", namespaces={**XHTML, "epub": "http://www.idpf.org/2007/ops"})
+    assert types and set(types) == {"biblioref"}
+    assert chapter.xpath("//x:a[@class='citation']/@href", namespaces=XHTML)[0] == "ch2.xhtml#ref-doe2020"
+    second = epub_xml(epub, next(n for n in names if n.endswith("ch2.xhtml")))
+    assert second.xpath("//x:section[@role='doc-bibliography']/@epub:type",
+                        namespaces={**XHTML, "epub": "http://www.idpf.org/2007/ops"}) == ["bibliography"]
+    assert epubcheck_problems(epub) == []
+
+
+def test_pdf_shows_citations_and_links_them_to_the_references(built: Path) -> None:
+    """The PDF's text has the citations and the list; each citation is a link inside the document."""
+    pdf = built / f"{SLUG}.pdf"
+    text = squash(pdf_text(pdf))
+    assert squash("(see Smith 2019; Federal Trade Commission 2024)") in text
+    assert squash("Smith, A. 2019. The Cloud Economy. Example Press.") in text
+    internal = [a for page in PdfReader(str(pdf)).pages for a in page.get("/Annots") or []
+                if a.get_object().get("/Dest") is not None]
+    assert len(internal) >= len(CHICAGO_CITES)
+
+
+def test_unknown_key_is_an_error_with_place_and_suggestion(tmp_path: Path) -> None:
+    """A key the references lack is refused at its line and column, with the closest key."""
+    root = copy_fixture(tmp_path)
+    chapter = root / "02-more.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("[@shermanact]", "[@shermanakt]"), encoding="utf-8")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{chapter}:3:67: no reference 'shermanakt' in the references; did you mean '@shermanact'?" in result.stderr
+
+
+def test_malformed_bibtex_entry_names_its_line(tmp_path: Path) -> None:
+    """A BibTeX field without '=' is refused at its line."""
+    root = copy_fixture(tmp_path)
+    bib = root / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("  publisher = {Example Press},", "  publisher {Example Press},"),
+                   encoding="utf-8")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{bib}:15:1: malformed BibTeX entry 'smith2019': a field needs 'name = value'" in result.stderr
+
+
+def test_csl_file_with_an_entity_is_refused(tmp_path: Path) -> None:
+    """A document's own CSL file may not declare entities (it could read files outside the folder)."""
+    root = copy_fixture(tmp_path, "citation_style: evil.csl\n")
+    (root / "evil.csl").write_text('<?xml version="1.0"?><!DOCTYPE style [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                   '<style xmlns="http://purl.org/net/xbiblio/csl">&x;</style>', encoding="utf-8")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert f"{root / 'evil.csl'}:1:1: a CSL style may not declare a DOCTYPE or entities" in result.stderr
+
+
+def test_unknown_style_name_suggests_a_bundled_one(tmp_path: Path) -> None:
+    """A misspelt style name is refused with the closest bundled name."""
+    root = copy_fixture(tmp_path, "citation_style: chicago-autor-date\n")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert "unknown citation_style 'chicago-autor-date'; did you mean 'chicago-author-date'?" in result.stderr
+
+
+def test_epub_carries_the_licence_as_dc_rights(built: Path) -> None:
+    """licence: CC-BY-4.0 becomes the EPUB's dc:rights, with the licence's name and address."""
+    epub = built / f"{SLUG}.epub"
+    with zipfile.ZipFile(epub) as book:
+        opf = etree.fromstring(book.read(next(n for n in book.namelist() if n.endswith(".opf"))))
+    rights = opf.findtext(".//{http://purl.org/dc/elements/1.1/}rights")
+    assert rights == ("Licensed under Creative Commons Attribution 4.0 International (CC-BY-4.0): "
+                      "https://creativecommons.org/licenses/by/4.0/")
+
+
+def test_unknown_licence_id_is_refused_with_the_closest(tmp_path: Path) -> None:
+    """A licence id outside the SPDX table is an error at its line, with the id meant."""
+    root = tmp_path / SLUG
+    shutil.copytree(SOURCE / SLUG, root)
+    yaml_path = root / "document.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("CC-BY-4.0", "CC-BY-40"), encoding="utf-8")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    assert (f"{yaml_path}:7:10: 'licence' 'CC-BY-40' is not a known SPDX licence id; did you mean 'CC-BY-4.0'?"
+            in result.stderr)
