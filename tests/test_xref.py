@@ -94,7 +94,7 @@ def test_pdf_prints_numbered_captions_and_references(built: Path) -> None:
     """The PDF's text has the numbered captions and the references as numbers, not as @ keys."""
     text = "\n".join(page.extract_text() or "" for page in PdfReader(str(built / f"{SLUG}.pdf")).pages).replace("\u00a0", " ")
     for expected in ("Figure 1: Shipping routes by volume", "Table 2: Shares by carrier", "drawn in Figure 1",
-                     "Section 1.1 says why", "As Figure 1 showed"):
+                     "Section 1.1 says why", "and Figure 2 confirms"):
         assert expected in " ".join(text.split()), expected
     assert "@tbl-costs" not in text and "@sec-why-now" not in text
 
@@ -107,6 +107,15 @@ def test_pdf_references_are_links_to_destinations_on_their_targets_pages(built: 
     assert pages == {"fig-routes": 0, "tbl-costs": 0, "sec-why-now": 0, "fig-share": 1}
     linked = {str(a.get_object().get("/Dest", "")) for a in reader.pages[1].get("/Annots", [])}
     assert {"fig-routes", "tbl-costs", "sec-why-now", "fig-share"} <= linked
+
+
+def test_pdf_names_the_page_of_a_target_on_another_page(built: Path) -> None:
+    """A reference whose target is on another page is followed by its page, "(page 1)"; one on the same page is not."""
+    reader = PdfReader(str(built / f"{SLUG}.pdf"))
+    first, second = (" ".join((page.extract_text() or "").replace("\u00a0", " ").split()) for page in reader.pages[:2])
+    assert "Table 2 (page 2) compares" in first and "drawn in Figure 1;" in first
+    assert "As Figure 1 (page 1) showed, and Figure 2 confirms" in second
+    assert "Section 1.1 (page 1) and Table 1 (page 1))" in second
 
 
 # Numbering plans and languages
