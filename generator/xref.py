@@ -24,6 +24,7 @@ from generator.model import Chapter, Document
 from generator.tree import Element, Fragment, position, unwrap
 
 KINDS = {"fig": ("figure", "figure_number"), "tbl": ("table", "table_number"), "sec": ("section", "section_number")}
+CAPTIONED = {"figure": ("fig-", "figcaption"), "table": ("tbl-", "caption")}  # the id's prefix, the caption's tag
 NO_BREAK = "\u00a0"  # "Figure 1" never breaks between its label and its number
 
 
@@ -39,7 +40,7 @@ def xref_pass(document: Document) -> tuple[Document, list[Problem]]:
     """Number the captions and resolve every reference; the document and the problems."""
     labels = document_labels(document)
     targets = collect_targets(document, labels)
-    problems: list[Problem] = []
+    problems = duplicate_targets(document)
     chapters = tuple(_chapter(chapter, targets, labels, problems) for chapter in document.chapters)
     return replace(document, chapters=chapters), problems
 
@@ -51,7 +52,7 @@ def collect_targets(document: Document, labels: Labels) -> dict[str, Target]:
     counts = {"fig": 0, "tbl": 0}
     for chapter in document.chapters:
         counts = {"fig": 0, "tbl": 0} if per_chapter else counts
-        for anchor in numbered(chapter.body.root):
+        for anchor in (element.get("id", "") for element in numbered(chapter.body.root)):
             kind = anchor[:3]
             counts[kind] += 1
             number = labels.number(counts[kind])
@@ -63,16 +64,24 @@ def collect_targets(document: Document, labels: Labels) -> dict[str, Target]:
     return targets
 
 
-def numbered(root: Element) -> list[str]:
-    """The ids of the numbered figures and tables of a tree, in reading order."""
-    found: list[str] = []
-    for element in root.iter("figure", "table"):
-        anchor = element.get("id", "")
-        caption = "figcaption" if element.tag == "figure" else "caption"
-        if anchor.startswith(("fig-", "tbl-")) and anchor[:3] == element.tag[:3].replace("tab", "tbl") \
-                and element.find(caption) is not None:
-            found.append(anchor)
-    return found
+def duplicate_targets(document: Document) -> list[Problem]:
+    """A figure or table id given a second time in the document (a reference could not tell them apart)."""
+    problems: list[Problem] = []
+    first: dict[str, str] = {}
+    for chapter in document.chapters:
+        for element in numbered(chapter.body.root):
+            anchor = element.get("id", "")
+            line, column = position(next((e for e in element.iter() if position(e)[0]), element))
+            if anchor in first:
+                problems.append(Problem(chapter.path, line or 1, column or 1, f"{element.tag} id '{anchor}' is also given in {first[anchor]}"))
+            first.setdefault(anchor, f"{chapter.name}, line {line or 1}")
+    return problems
+
+
+def numbered(root: Element) -> list[Element]:
+    """The numbered figures and tables of a tree (an id of their prefix and a caption), in reading order."""
+    return [element for element in root.iter("figure", "table")
+            if element.get("id", "").startswith(CAPTIONED[element.tag][0]) and element.find(CAPTIONED[element.tag][1]) is not None]
 
 
 def _label(labels: Labels, kind: str, number: str) -> str:
@@ -103,11 +112,10 @@ def _fragment(fragment: Fragment, chapter: Chapter, targets: dict[str, Target], 
 
 def number_captions(root: Element, targets: dict[str, Target], labels: Labels) -> None:
     """Put "Figure 1:" in front of each numbered caption."""
-    for anchor in numbered(root):
-        element = next(e for e in root.iter("figure", "table") if e.get("id") == anchor)
-        caption = element.find("figcaption" if element.tag == "figure" else "caption")
+    for element in numbered(root):
+        caption = element.find(CAPTIONED[element.tag][1])
         label = etree.Element("span", {"class": "caption-label"})
-        label.text = labels.format("caption_label", label=targets[anchor].text)
+        label.text = labels.format("caption_label", label=targets[element.get("id", "")].text)
         label.tail = " " + (caption.text or "")
         caption.text = None
         caption.insert(0, label)

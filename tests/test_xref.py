@@ -160,3 +160,13 @@ def test_reference_to_a_missing_id_names_its_place_and_the_closest_id(tmp_path: 
         "in this document; did you mean '@sec-why'?",
         "build failed: 3 errors; nothing was written",
     ])
+
+
+def test_a_figure_id_given_twice_is_refused(tmp_path: Path) -> None:
+    """Two figures with one id are an error at the second picture's source, naming the first."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\n![A](a.png){#fig-a}\n\n![B](a.png){#fig-a}\n"})
+    (root / "a.png").write_bytes((FIXTURES / "links" / "images" / "dot.png").read_bytes())
+    assert check(root) == (1, [
+        "doc/01.md:5:6: figure id 'fig-a' is also given in 01.md, line 3",
+        "build failed: 1 error; nothing was written",
+    ])
