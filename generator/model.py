@@ -97,6 +97,7 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     allow_html: bool = False
     url: str = ""  # where the web edition will live; the PDF shows it with a QR code
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists after the contents (generator/filters.py, caption_list)
     # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
     labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
 

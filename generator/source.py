@@ -46,7 +46,7 @@ NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
-    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "url" or "labels"
+    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "list[choice]", "url" or "labels"
     required: bool
     doc: str
     choices: tuple[str, ...] = ()
@@ -69,6 +69,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
                     "on a new page); when absent, chosen by length (see README, 'Page plans').", PAGE_PLANS),
     "allow_html": Field("bool", False, "Let raw HTML in the chapters through, cleaned to a safe subset (default false)."),
     "url": Field("url", False, "Where the web edition will live (https://...); the PDF and booklet show it with a QR code."),
+    "lists": Field("list[choice]", False, "Lists after the contents in the PDF and the web page: 'figures', 'tables' "
+                   "(see README, 'Figures, tables and cross-references').", ("figures", "tables")),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
@@ -194,6 +196,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),
         url=values.get("url", ""),
+        lists=tuple(values.get("lists", ())),
     )
 
 
@@ -381,6 +384,16 @@ def _as_str_list(node: yaml.Node, spec: Field) -> list[str]:
     return items
 
 
+def _as_choice_list(node: yaml.Node, spec: Field) -> list[str]:
+    """A list of the field's listed values, each at most once."""
+    items = _as_str_list(node, spec)
+    for number, (item, text) in enumerate(zip(node.value, items, strict=True), start=1):
+        if text not in spec.choices or text in items[: number - 1]:
+            problem = "is given twice" if text in spec.choices else f"must be one of {', '.join(spec.choices)}, not '{text}'"
+            raise ItemError(item, f"item {number} {problem}")
+    return items
+
+
 def _as_url(node: yaml.Node, spec: Field) -> str:
     """A web address with a host: http:// or https://, no spaces."""
     text = _as_str(node, spec)
@@ -462,6 +475,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "bool": _as_bool,
     "url": _as_url,
     "choice": _as_choice,
+    "list[choice]": _as_choice_list,
     "labels": _as_labels,
 }
 

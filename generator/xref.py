@@ -34,6 +34,7 @@ class Target:
 
     kind: str
     text: str
+    number: str = ""
 
 
 def xref_pass(document: Document) -> tuple[Document, list[Problem]]:
@@ -57,10 +58,10 @@ def collect_targets(document: Document, labels: Labels) -> dict[str, Target]:
             counts[kind] += 1
             number = labels.number(counts[kind])
             number = f"{labels.number(chapter.number)}.{number}" if per_chapter else number
-            targets[anchor] = Target(kind, _label(labels, kind, number))
+            targets[anchor] = Target(kind, _label(labels, kind, number), number)
         for anchor, number in heading_numbers(chapter).items():
             if anchor.startswith("sec-"):
-                targets[anchor] = Target("sec", _label(labels, "sec", number))
+                targets[anchor] = Target("sec", _label(labels, "sec", number), number)
     return targets
 
 
@@ -114,7 +115,8 @@ def number_captions(root: Element, targets: dict[str, Target], labels: Labels) -
     """Put "Figure 1:" in front of each numbered caption."""
     for element in numbered(root):
         caption = element.find(CAPTIONED[element.tag][1])
-        label = etree.Element("span", {"class": "caption-label"})
+        number = targets[element.get("id", "")].number
+        label = etree.Element("span", {"class": "caption-label", "data-number": number})  # for the lists (filters.caption_list)
         label.text = labels.format("caption_label", label=targets[element.get("id", "")].text)
         label.tail = " " + (caption.text or "")
         caption.text = None

@@ -94,28 +94,51 @@ def test_pdf_prints_numbered_captions_and_references(built: Path) -> None:
     """The PDF's text has the numbered captions and the references as numbers, not as @ keys."""
     text = "\n".join(page.extract_text() or "" for page in PdfReader(str(built / f"{SLUG}.pdf")).pages).replace("\u00a0", " ")
     for expected in ("Figure 1: Shipping routes by volume", "Table 2: Shares by carrier", "drawn in Figure 1",
-                     "Section 1.1 says why", "and Figure 2 confirms"):
+                     "says why this matters", "and Figure 2 confirms"):
         assert expected in " ".join(text.split()), expected
     assert "@tbl-costs" not in text and "@sec-why-now" not in text
 
 
 def test_pdf_references_are_links_to_destinations_on_their_targets_pages(built: Path) -> None:
-    """Each figure, table and section is a named destination; the references on page 2 link to those on page 1."""
+    """Each figure, table and section is a named destination, and the second chapter's references link to them."""
     reader = PdfReader(str(built / f"{SLUG}.pdf"))
     destinations = reader.named_destinations
-    pages = {name: reader.get_destination_page_number(destinations[name]) for name in ("fig-routes", "tbl-costs", "sec-why-now", "fig-share")}
-    assert pages == {"fig-routes": 0, "tbl-costs": 0, "sec-why-now": 0, "fig-share": 1}
+    pages = {name: reader.get_destination_page_number(destinations[name]) for name in ("fig-routes", "fig-share", "sec-why-now")}
+    assert pages == {"fig-routes": 0, "fig-share": 1, "sec-why-now": 1}
     linked = {str(a.get_object().get("/Dest", "")) for a in reader.pages[1].get("/Annots", [])}
     assert {"fig-routes", "tbl-costs", "sec-why-now", "fig-share"} <= linked
 
 
 def test_pdf_names_the_page_of_a_target_on_another_page(built: Path) -> None:
-    """A reference whose target is on another page is followed by its page, "(page 1)"; one on the same page is not."""
+    """A reference whose target is on another page is followed by its page, "(page 2)"; one on the same page is not."""
     reader = PdfReader(str(built / f"{SLUG}.pdf"))
     first, second = (" ".join((page.extract_text() or "").replace("\u00a0", " ").split()) for page in reader.pages[:2])
-    assert "Table 2 (page 2) compares" in first and "drawn in Figure 1;" in first
+    assert "Section 1.1 (page 2) says why" in first and "drawn in Figure 1;" in first
     assert "As Figure 1 (page 1) showed, and Figure 2 confirms" in second
-    assert "Section 1.1 (page 1) and Table 1 (page 1))" in second
+
+
+def test_pdf_lists_figures_and_tables_after_the_contents(built: Path) -> None:
+    """`lists: [figures, tables]` puts both lists on the first page, each entry linked to its caption's page."""
+    page = " ".join((PdfReader(str(built / f"{SLUG}.pdf")).pages[0].extract_text() or "").split())
+    assert "FIGURES 1 Shipping routes by volume" in page and "2 Market share by carrier" in page
+    assert "TABLES 1 Costs by route" in page
+
+
+def test_web_page_lists_figures_and_tables(built: Path) -> None:
+    """The web page's contents are followed by the two lists, linking to the figures and tables."""
+    page = lxml_html.fromstring((built / f"{SLUG}.html").read_bytes())
+    lists = [[(text_of(a), a.get("href")) for a in nav.iter("a")] for nav in page.xpath("//nav[@class='caption-list']")]
+    assert lists == [[("1 Shipping routes by volume", "#fig-routes"), ("2 Market share by carrier", "#fig-share")],
+                     [("1 Costs by route", "#tbl-costs"), ("2 Shares by carrier", "#tbl-share")]]
+
+
+def test_lists_names_only_figures_and_tables(tmp_path: Path) -> None:
+    """An unknown or repeated list in `lists:` is refused at its line."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n"}, extra="lists: [figures, pictures]\n")
+    assert check(root) == (1, [
+        "doc/document.yaml:3: lists: item 2 must be one of figures, tables, not 'pictures'",
+        "build failed: 1 error; nothing was written",
+    ])
 
 
 # Numbering plans and languages
