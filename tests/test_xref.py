@@ -136,7 +136,7 @@ def test_lists_names_only_figures_and_tables(tmp_path: Path) -> None:
     """An unknown or repeated list in `lists:` is refused at its line."""
     root = write_document(tmp_path / "doc", {"01.md": "# One\n"}, extra="lists: [figures, pictures]\n")
     assert check(root) == (1, [
-        "doc/document.yaml:3: lists: item 2 must be one of figures, tables, not 'pictures'",
+        "doc/document.yaml:3:18: 'lists' item 2 must be one of figures, tables, not 'pictures'",
         "build failed: 1 error; nothing was written",
     ])
 
