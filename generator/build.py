@@ -23,6 +23,7 @@ from generator.progress import Progress, silent
 from generator.source import document_root, find_documents, read_document, reading_order
 from generator.templates import make_environment
 from generator.typography import typography_pass
+from generator.xref import xref_pass
 from generator.writers import FORMATS, BuildOptions, Output, WriteContext, write_all, writer_for
 
 __all__ = ["FORMATS", "Output", "BuildResult", "build", "check"]
@@ -35,6 +36,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("typography", typography_pass),
     ("glossary", glossary_pass),
     ("links", link_pass),
+    ("xref", xref_pass),  # after links: its links are made resolved, as "#id"
     ("size", size_pass),
 )
 

@@ -45,6 +45,23 @@ def page_plan(document: Document) -> str:
     return "briefing" if words <= BRIEFING_WORDS else "report"
 
 
+def caption_list(document: Document, kind: str) -> list[tuple[str, str, str]]:
+    """The numbered figures or tables ('figures', 'tables') as (id, number, caption text), for a list after the contents."""
+    from generator.xref import CAPTIONED, numbered
+
+    tag = "figure" if kind == "figures" else "table"
+    found: list[tuple[str, str, str]] = []
+    for chapter in document.chapters:
+        for element in (e for e in numbered(chapter.body.root) if e.tag == tag):
+            caption = element.find(CAPTIONED[tag][1])
+            label = next((s for s in caption.iter("span") if s.get("class") == "caption-label"), None)
+            number = label.get("data-number", "") if label is not None else ""
+            text = (label.tail or "") + "".join("".join(e.itertext()) + (e.tail or "") for e in caption if e is not label) \
+                if label is not None else "".join(caption.itertext())
+            found.append((element.get("id", ""), number, " ".join(text.split())))
+    return found
+
+
 def use_anchors(glossary: tuple[GlossaryEntry, ...]) -> frozenset[str]:
     """The anchor of every use of every term: the first layout finds the page of each."""
     return frozenset(use.anchor for entry in glossary for use in entry.uses)

@@ -32,7 +32,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from generator import code, sanitize
+from generator import code, sanitize, xref_syntax
 from generator.errors import Problem
 from generator.model import Footnote, Heading
 from generator.tree import COLUMN, LINE, WRITTEN_URL, Element, Fragment, to_xhtml, unwrap
@@ -136,6 +136,7 @@ def block_parser() -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("paragraph_open", _render_paragraph_open)
     md.add_render_rule("paragraph_close", _render_paragraph_close)
+    xref_syntax.use(md, _kept_in_raw)  # figure and table ids, table captions, @fig-/@tbl-/@sec- references
     _use_term_links(md)
     md.add_render_rule("term_open", _kept_in_raw(_render_term_open))  # term marks survive raw-HTML cleaning
     md.add_render_rule("term_close", _kept_in_raw(_render_term_close))
@@ -456,7 +457,9 @@ class SourceScan:
         """Record images and links of one inline run; refuse or clean its raw HTML."""
         raw = False
         for child in token.children or []:
-            if child.type == "image":
+            if child.type == xref_syntax.MARK:
+                self._mark(child, self._locate(f"@{child.meta['target']}", line))
+            elif child.type == "image":
                 self.images.append(self._mark(child, self._locate(str(child.attrGet("src") or ""), line)))
             elif child.type == "link_open":
                 href = str(child.attrGet("href") or "")
@@ -841,7 +844,8 @@ def _image_markup(token: Token) -> str:
     alt = escape("".join(_visible_text(token.children or [])))
     title = token.attrGet("title")
     if token.meta.get("figure"):
-        return f'<img src="{escape(src)}" alt="{alt}"{where} />\n<figcaption>{escape(str(title))}</figcaption>'
+        caption = escape(str(title)) if title else alt  # a numbered figure without a title: its description
+        return f'<img src="{escape(src)}" alt="{alt}"{where} />\n<figcaption>{caption}</figcaption>'
     title_attr = f' title="{escape(str(title))}"' if title else ""
     return f'<img src="{escape(src)}" alt="{alt}"{title_attr}{where} />'
 
@@ -853,7 +857,8 @@ def _figure_image(tokens: Sequence[Token], idx: int) -> Token | None:
     if paragraph.hidden or inline is None or inline.type != "inline":
         return None
     children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
-    if len(children) == 1 and children[0].type == "image" and children[0].attrGet("title") and not _is_decorative(children[0]):
+    if len(children) == 1 and children[0].type == "image" and (children[0].attrGet("title") or children[0].meta.get(xref_syntax.FIGURE_ID)) \
+            and not _is_decorative(children[0]):
         return children[0]
     return None
 
@@ -865,7 +870,8 @@ def _render_paragraph_open(self: Any, tokens: Sequence[Token], idx: int, options
         return str(self.renderToken(tokens, idx, options, env))
     image.meta["figure"] = True
     tokens[idx + 2].meta["figure"] = True  # the paragraph_close: a paragraph is always open, inline, close
-    return '<figure class="figure">\n'
+    anchor = image.meta.get(xref_syntax.FIGURE_ID)
+    return f'<figure class="figure" id="{escape(anchor)}">\n' if anchor else '<figure class="figure">\n'
 
 
 def _render_paragraph_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:

@@ -47,7 +47,7 @@ NOT_IN_VALUES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 class Field:
     """One key of a YAML mapping: its type, whether it is required, and what it means."""
 
-    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "url", "licence" or "labels"
+    kind: str  # "str", "date", "language", "list[str]", "bool", "choice", "list[choice]", "url", "licence" or "labels"
     required: bool
     doc: str
     choices: tuple[str, ...] = ()
@@ -74,6 +74,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "doi": Field("str", False, "The briefing's DOI (10.xxxx/...), for readers who cite it."),
     "citation_style": Field("str", False, "The CSL style of citations: a bundled name (default 'chicago-author-date', "
                             "e.g. 'apa') or a .csl file of the folder (see README, 'Citations')."),
+    "lists": Field("list[choice]", False, "Lists after the contents in the PDF and the web page: 'figures', 'tables' "
+                   "(see README, 'Figures, tables and cross-references').", ("figures", "tables")),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
 }
 
@@ -202,6 +204,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         citation_style=values.get("citation_style", ""),
         licence=values.get("licence", ""),
         doi=values.get("doi", ""),
+        lists=tuple(values.get("lists", ())),
     )
 
 
@@ -433,6 +436,14 @@ def _colon_split_item(item: yaml.Node) -> str | None:
     if not (isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and not key.style and value.value):
         return None
     return f"{key.value}: {value.value}"
+def _as_choice_list(node: yaml.Node, spec: Field) -> list[str]:
+    """A list of the field's listed values, each at most once."""
+    items = _as_str_list(node, spec)
+    for number, (item, text) in enumerate(zip(node.value, items, strict=True), start=1):
+        if text not in spec.choices or text in items[: number - 1]:
+            problem = "is given twice" if text in spec.choices else f"must be one of {', '.join(spec.choices)}, not '{text}'"
+            raise ItemError(item, f"item {number} {problem}")
+    return items
 
 
 def _as_url(node: yaml.Node, spec: Field) -> str:
@@ -526,6 +537,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "url": _as_url,
     "choice": _as_choice,
     "licence": _as_licence,
+    "list[choice]": _as_choice_list,
     "labels": _as_labels,
 }
 

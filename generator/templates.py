@@ -163,7 +163,8 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.globals["labels"] = labels = labels or english()
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_runs=filters.page_runs,
-                       glossary_groups=filters.glossary_groups, qr_svg=qr_svg)
+                       glossary_groups=filters.glossary_groups, qr_svg=qr_svg,
+                       caption_list=filters.caption_list)
     return env
 
 

@@ -11,6 +11,12 @@ each term, every page it is used on once (consecutive pages as a range), each nu
 to the first use on its page. The numbers are printed by ``target-counter()``, so they name the
 page of their target in the layout that is kept. The glossary comes after every chapter, so
 its new numbers move no use to another page.
+
+The same first layout gives the page of each cross-reference (generator/xref.py) and of its
+target: in the layout kept, a reference whose target is on another page is followed by that
+page, "Figure 1 (page 5)", printed by ``target-counter()`` too. Only the choice to print it
+comes from the first layout; the few words it adds can, rarely, move a target to the page of
+its reference, and the number printed is then still right.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from markupsafe import Markup
 from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
+from generator.labels import Labels, document_labels
 from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
@@ -40,6 +47,7 @@ NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt",
 # A table of more columns than these is set smaller, so that it fits the text block (print.css).
 WIDE_TABLE, WIDER_TABLE = 6, 9
 WEB_LINK = ("http://", "https://")
+REFERENCE_ID = "-xref"  # a cross-reference's id in print, ch2-xref1: the first layout finds its page
 
 
 class PdfWriter:
@@ -74,15 +82,15 @@ class PdfWriter:
         template = ctx.env.get_template("print/document.html")
         return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
-                               markup=print_markup(ctx.document))
+                               markup=print_markup(ctx.document, pages))
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
         """The page (from 1) of every use of a term, in a layout of ``markup``."""
-        targets = use_anchors(ctx.document.glossary)
+        targets = use_anchors(ctx.document.glossary) | reference_anchors(ctx.document)
         with self.rendering(ctx):
             rendered = self.html_document(ctx, markup).render(**self.options(ctx))
         return {anchor: number for number, page in enumerate(rendered.pages, start=1)
-                for anchor in page.anchors if anchor in targets}
+                for anchor in page.anchors if anchor in targets or REFERENCE_ID in anchor}
 
     def layout(self, ctx: WriteContext, markup: str) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
@@ -125,19 +133,20 @@ def page_size(ctx: WriteContext) -> str:
     return (FOLDED_SIZES if ctx.options.folded else PAPER_SIZES)[ctx.options.paper]
 
 
-def print_markup(document: Document) -> ContentMarkup:
-    """Every piece of content, transformed for print and serialised as HTML."""
+def print_markup(document: Document, pages: dict[str, int] | None = None) -> ContentMarkup:
+    """Every piece of content, transformed for print and serialised as HTML (``pages``: see PdfWriter.html)."""
+    labels = document_labels(document)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
-        bodies={c.id: Markup(to_html(print_body(c))) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels))) for c in document.chapters},
         notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
     )
 
 
-def print_body(chapter: Chapter) -> Element:
-    """A chapter's body for print: numbered headings, link notes, footnotes in place.
+def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: Labels | None = None) -> Element:
+    """A chapter's body for print: numbered headings, link notes, footnotes in place, references' pages.
 
     Every use of a term keeps its anchor: the first layout finds the page of each (use_pages).
     """
@@ -146,7 +155,39 @@ def print_body(chapter: Chapter) -> Element:
     mark_wide_tables(body)
     add_link_notes(body)
     place_footnotes(body, chapter)
+    if labels is not None:
+        add_reference_pages(body, chapter, pages or {}, labels)
     return body
+
+
+def reference_anchors(document: Document) -> frozenset[str]:
+    """The target of every cross-reference: the first layout finds the page of each."""
+    return frozenset(a.get("href", "")[1:] for c in document.chapters
+                     for fragment in (c.body, *(n.body for n in c.footnotes))
+                     for a in fragment.iter("a") if a.get("class") == "xref")
+
+
+def add_reference_pages(root: Element, chapter: Chapter, pages: dict[str, int], labels: Labels) -> None:
+    """Give each cross-reference an id, and follow one whose target is on another page with that page."""
+    references = [a for a in root.iter("a") if a.get("class") == "xref"]
+    for number, link in enumerate(references, start=1):
+        anchor = f"{chapter.id}{REFERENCE_ID}{number}"
+        link.set("id", anchor)
+        target = link.get("href", "")[1:]
+        if anchor in pages and target in pages and pages[anchor] != pages[target]:
+            note = _page_note(target, labels)
+            note.tail, link.tail = link.tail, None
+            link.addnext(note)
+
+
+def _page_note(target: str, labels: Labels) -> Element:
+    """' (page 5)': the label around a ``target-counter()`` link to the target."""
+    before, _, after = labels["reference_page"].partition("{page}")
+    note = etree.Element("span", {"class": "reference-page"})
+    note.text = f" ({before}"
+    counter = etree.SubElement(note, "a", {"class": "page-ref", "href": f"#{target}"})
+    counter.tail = f"{after})"
+    return note
 
 
 def number_headings(root: Element, numbers: dict[str, str]) -> None:
