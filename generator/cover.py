@@ -1,6 +1,6 @@
 """The EPUB cover: a raster image in the PDF cover's design, drawn with Pillow.
 
-The picture is white with the PDF's teal rule, the kind in spaced capitals, the title in
+The picture is white with the PDF's accent rule (teal, or the theme's accent and tint), the kind in spaced capitals, the title in
 bold Source Sans Pro and the subtitle under it; a teal band at the foot carries the
 publisher and the date, written in the document's language (generator/labels.py).
 Text is laid out with Pillow's basic layout engine (FreeType, no Raqm), so the bytes
@@ -56,12 +56,41 @@ class TextStyle:
     tracking: float = 0.0
 
 
-KIND = TextStyle(600, 60, ACCENT, PAPER, tracking=0.18)
+Ramps = tuple[tuple[Colour, Colour], ...]
 TITLE = TextStyle(700, 168, INK, PAPER, leading=1.08)
-SUBTITLE = TextStyle(400, 76, MUTED, PAPER, leading=1.3)
-PUBLISHER = TextStyle(600, 60, PAPER, ACCENT)
-DATE = TextStyle(400, 52, ACCENT_LIGHT, ACCENT)
-RAMPS = tuple(dict.fromkeys((s.colour, s.ground) for s in (KIND, TITLE, SUBTITLE, PUBLISHER, DATE)))
+
+
+@dataclass(frozen=True)
+class CoverStyles:
+    """The cover's text styles in the document's theme colours, and the palette's ramps they need."""
+
+    accent: Colour
+    kind: TextStyle
+    title: TextStyle
+    subtitle: TextStyle
+    publisher: TextStyle
+    date: TextStyle
+
+    @property
+    def ramps(self) -> Ramps:
+        """Each (text colour, ground) pair once, in the order the palette holds them."""
+        styles = (self.kind, self.title, self.subtitle, self.publisher, self.date)
+        return tuple(dict.fromkeys((s.colour, s.ground) for s in styles))
+
+
+def cover_styles(meta: Metadata) -> CoverStyles:
+    """The styles in the theme's accent and tint (theme: in document.yaml), else the project's teal."""
+    accent = hex_colour(meta.theme.accent) if meta.theme.accent else ACCENT
+    tint = hex_colour(meta.theme.tint) if meta.theme.tint else ACCENT_LIGHT
+    return CoverStyles(accent, kind=TextStyle(600, 60, accent, PAPER, tracking=0.18),
+                       title=TITLE,
+                       subtitle=TextStyle(400, 76, MUTED, PAPER, leading=1.3),
+                       publisher=TextStyle(600, 60, PAPER, accent), date=TextStyle(400, 52, tint, accent))
+
+
+def hex_colour(text: str) -> Colour:
+    """A validated "#rrggbb" as its three channels."""
+    return (int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16))
 
 
 def cover_image(document: Document) -> bytes:
@@ -120,26 +149,28 @@ def cover_alt_text(meta: Metadata) -> str:
 
 def draw_cover(meta: Metadata) -> bytes:
     """Draw the cover and encode it as a PNG with no timestamps or other varying chunks."""
-    image = Image.new("P", (WIDTH, HEIGHT), solid(PAPER))
-    image.putpalette(palette())
+    styles = cover_styles(meta)
+    ramps = styles.ramps
+    image = Image.new("P", (WIDTH, HEIGHT), solid(PAPER, ramps))
+    image.putpalette(palette(ramps))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=solid(ACCENT))
+    draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=solid(styles.accent, ramps))
     y = 480
     if meta.kind:
-        y = draw_lines(image, [meta.kind.upper()], KIND, y) + 60
-    title_style = fitting_title_style(meta.title)
-    y = draw_lines(image, wrap(meta.title, title_style), title_style, y) + 70
+        y = draw_lines(image, [meta.kind.upper()], styles.kind, y, ramps) + 60
+    title_style = fitting_title_style(meta.title, styles.title)
+    y = draw_lines(image, wrap(meta.title, title_style), title_style, y, ramps) + 70
     if meta.subtitle:
-        draw_lines(image, wrap(meta.subtitle, SUBTITLE)[:5], SUBTITLE, y)
-    draw_band(image, meta)
+        draw_lines(image, wrap(meta.subtitle, styles.subtitle)[:5], styles.subtitle, y, ramps)
+    draw_band(image, meta, styles)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
 
 
-def palette() -> list[int]:
+def palette(ramps: Ramps) -> list[int]:
     """The cover's colours, ramp after ramp: each ramp blends a ground (step 0) into a text colour."""
-    return [channel for colour, ground in RAMPS for step in range(SHADES + 1)
+    return [channel for colour, ground in ramps for step in range(SHADES + 1)
             for channel in blend(ground, colour, step / SHADES)]
 
 
@@ -149,38 +180,38 @@ def blend(ground: Colour, colour: Colour, amount: float) -> Colour:
             round(ground[2] + (colour[2] - ground[2]) * amount))
 
 
-def palette_index(colour: Colour, ground: Colour, step: int) -> int:
+def palette_index(colour: Colour, ground: Colour, step: int, ramps: Ramps) -> int:
     """The palette entry of a ramp's step (0 is the ground, SHADES the full colour)."""
-    return RAMPS.index((colour, ground)) * (SHADES + 1) + step
+    return ramps.index((colour, ground)) * (SHADES + 1) + step
 
 
-def solid(colour: Colour) -> int:
+def solid(colour: Colour, ramps: Ramps) -> int:
     """The palette entry of a flat colour: the ground (step 0) or the full colour of a ramp."""
-    for text, ground in RAMPS:
+    for text, ground in ramps:
         if colour in (ground, text):
-            return palette_index(text, ground, 0 if colour == ground else SHADES)
+            return palette_index(text, ground, 0 if colour == ground else SHADES, ramps)
     raise ValueError(f"{colour} is in no ramp of the cover's palette")
 
 
-def draw_band(image: Image.Image, meta: Metadata) -> None:
-    """The teal band at the foot with the publisher (or authors) and the date."""
-    ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=solid(ACCENT))
+def draw_band(image: Image.Image, meta: Metadata, styles: CoverStyles) -> None:
+    """The accent band at the foot with the publisher (or authors) and the date."""
+    ramps = styles.ramps
+    ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=solid(styles.accent, ramps))
     imprint = meta.publisher or ", ".join(meta.authors)
     y = BAND_TOP + 110
     if imprint:
-        y = draw_lines(image, wrap(imprint, PUBLISHER)[:1], PUBLISHER, y) + 20
-    draw_lines(image, [labels_for(meta.language, meta.labels).format_date(meta.date)], DATE, y)
+        y = draw_lines(image, wrap(imprint, styles.publisher)[:1], styles.publisher, y, ramps) + 20
+    draw_lines(image, [labels_for(meta.language, meta.labels).format_date(meta.date)], styles.date, y, ramps)
 
 
-def fitting_title_style(title: str) -> TextStyle:
+def fitting_title_style(title: str, style: TextStyle) -> TextStyle:
     """The title's style, smaller for long titles so that it stays within five lines."""
-    style = TITLE
     while len(wrap(title, style)) > 5 and style.size > 96:
         style = TextStyle(style.weight, style.size - 12, style.colour, style.ground, style.leading, style.tracking)
     return style
 
 
-def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int) -> int:
+def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int, ramps: Ramps) -> int:
     """Draw lines from top (the first line's cap height starts there); return the bottom."""
     font = load_font(style.weight, style.size)
     step = round(style.size * style.leading)
@@ -193,7 +224,7 @@ def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int)
     draw = ImageDraw.Draw(coverage)
     for index, line in enumerate(lines):
         draw_tracked(draw, (MARGIN, index * step), line, font, style)
-    first = palette_index(style.colour, style.ground, 0)
+    first = palette_index(style.colour, style.ground, 0, ramps)
     ramp = coverage.point([first + round(value * SHADES / 255) for value in range(256)])
     image.paste(ramp, box, coverage.point([0] + [255] * 255))  # only where there is ink
     return bottom

@@ -83,6 +83,26 @@ def checked_web_page(html: str, env: jinja2.Environment) -> str:
     return page
 
 
+def template_problem(env: jinja2.Environment, needle: str, message: str, templates: tuple[str, ...],
+                     prefixes: tuple[str, ...]) -> SourceError:
+    """A problem with what a template wrote, at the first template line holding ``needle`` (else the template)."""
+    return _problem(env, Breach(needle, message), templates, prefixes)
+
+
+def checked_template_pictures(markup: str, document: Any, env: jinja2.Environment, template: str,
+                              known: frozenset[str] = frozenset()) -> list[Any]:
+    """The pictures the templates of one output name beyond the chapters' (generator/pictures.py,
+    TemplatePicture), each checked as a chapter's picture is; a refused one is an error at its template line."""
+    from generator.pictures import template_pictures
+
+    found = template_pictures(markup, document, known)
+    for item in found:
+        if item.picture is None:
+            raise template_problem(env, item.src, f"a template's picture: {item.refusal}", (template,),
+                                   (template.split("/")[0] + "/", "shared/"))
+    return found
+
+
 def checked_epub(data: bytes, env: jinja2.Environment) -> bytes:
     """The packaged EPUB, once no content document or stylesheet in it runs code or fetches from outside."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:

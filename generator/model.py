@@ -77,6 +77,16 @@ class GlossaryEntry:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """document.yaml's ``theme:``, validated: what every output takes its colours and logo from."""
+
+    accent: str = ""  # "#rrggbb"; "" keeps the project's teal
+    tint: str = ""  # "#rrggbb", the pale ground of key points and notes; "" keeps the project's
+    logo: str = ""  # a picture's path relative to the document folder, as written; "" for none
+    logo_line: int = 0  # where the logo is written in document.yaml, for the pictures pass's message
+
+
+@dataclass(frozen=True)
 class Metadata:
     """The contents of ``document.yaml`` after validation."""
 
@@ -103,6 +113,7 @@ class Metadata:
     lists: tuple[str, ...] = ()  # "figures", "tables": lists after the contents (generator/filters.py, caption_list)
     # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
     labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
+    theme: Theme = Theme()
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,15 @@ class PictureCheck:
         self.found[name] = picture
         image.set("src", quote(name))
 
+    def named(self, url: str, place: Place) -> str:
+        """The src of a picture named outside any tree (the theme's logo), '' with a problem when refused."""
+        name, reason = self._name(url, place.base)
+        if reason:
+            self.problems.append(Problem(place.path, place.line, 1, reason))
+            return ""
+        self.found.setdefault(name, Picture(name, PICTURE_TYPES[Path(name).suffix.lower()].media_type))
+        return quote(name)
+
     def _name(self, url: str, base: Path) -> tuple[str, str]:
         """The picture's name relative to the document folder, or '' and why it is refused."""
         parts = urlsplit(url)
@@ -141,8 +150,11 @@ def check_pictures(document: Document) -> tuple[Document, list[Problem]]:
         replace(e, definition=check.fragment(e.definition, Place(glossary_path, e.line, document.root)))
         for e in document.glossary
     )
-    checked = replace(document, chapters=chapters, glossary=glossary, meta=replace(document.meta, summary=summary),
-                      pictures=tuple(check.found.values()))
+    theme = document.meta.theme
+    if theme.logo:  # the logo is shown by templates, so it is checked here like any picture of the text
+        theme = replace(theme, logo=check.named(theme.logo, Place(meta_path, theme.logo_line, document.root)))
+    checked = replace(document, chapters=chapters, glossary=glossary,
+                      meta=replace(document.meta, summary=summary, theme=theme), pictures=tuple(check.found.values()))
     return checked, check.problems
 
 
@@ -216,6 +228,42 @@ def _svg_refusal(url: str, path: Path) -> str:
 def _elements(root: Element) -> Iterator[Element]:
     """The elements of an SVG (comments and processing instructions left out)."""
     return (element for element in root.iter() if isinstance(element.tag, str))
+
+
+# A picture a template writes (a logo in a copied web/document.html): its src attribute as rendered.
+TEMPLATE_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TemplatePicture:
+    """A picture a rendered template names: the src as written, and its checked Picture or why it is refused."""
+
+    src: str
+    picture: Picture | None
+    refusal: str
+
+
+def template_pictures(markup: str, document: Document, known: frozenset[str]) -> list[TemplatePicture]:
+    """Every picture the rendered markup names but ``known`` (files the output already carries) and
+    data: URIs (already inside), checked now as a chapter's would be."""
+    import html
+
+    check = PictureCheck(document.root)
+    found: dict[str, TemplatePicture] = {}
+    for match in TEMPLATE_IMG_SRC.finditer(markup):
+        src = match.group(1) if match.group(1) is not None else match.group(2)
+        url = html.unescape(src).strip()
+        if url in known or unquote(url) in known or url.lower().startswith("data:") or src in found:
+            continue
+        name, reason = check._name(url, document.root)
+        picture = Picture(name, PICTURE_TYPES[Path(name).suffix.lower()].media_type) if name else None
+        found[src] = TemplatePicture(src, picture, reason)
+    return list(found.values())
+
+
+def picture_names(document: Document) -> frozenset[str]:
+    """The names the pictures pass gave (as src attributes hold them, URL-encoded, and as written)."""
+    return frozenset({quote(p.name) for p in document.pictures} | {p.name for p in document.pictures})
 
 
 def read_picture(document: Document, picture: Picture) -> bytes:

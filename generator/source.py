@@ -27,7 +27,7 @@ from generator.errors import Problem, SourceError, UsageError, display_path
 from generator.files import MAX_SOURCE_BYTES, Unreadable, check_regular, is_inside, read_limited, reason
 from generator.markdown import AUTHOR_ID, plain_text, render_chapter, render_inline, reserved_id, slugify
 from generator.licences import licence_problem
-from generator.model import Chapter, Document, GlossaryEntry, Metadata
+from generator.model import Chapter, Document, GlossaryEntry, Metadata, Theme
 
 DOCUMENT_FILE = "document.yaml"
 GLOSSARY_FILE = "glossary.yaml"
@@ -77,7 +77,15 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "lists": Field("list[choice]", False, "Lists after the contents in the PDF and the web page: 'figures', 'tables' "
                    "(see README, 'Figures, tables and cross-references').", ("figures", "tables")),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
+    "theme": Field("theme", False, "Colours and logo for every output: accent, tint, logo (see README, 'Themes')."),
 }
+
+THEME_SCHEMA: dict[str, Field] = {
+    "accent": Field("colour", False, "The one accent colour (rules, numbers, labels), \"#rrggbb\"."),
+    "tint": Field("colour", False, "The pale ground of the key points and notes, \"#rrggbb\"."),
+    "logo": Field("str", False, "The publisher's logo, a picture in the document folder (images/logo.png)."),
+}
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 CHAPTER_SCHEMA: dict[str, Field] = {
     "title": Field("str", False, "The chapter's title (inline Markdown), instead of its '# ' heading."),
@@ -205,6 +213,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         licence=values.get("licence", ""),
         doi=values.get("doi", ""),
         lists=tuple(values.get("lists", ())),
+        theme=values.get("theme", Theme()),
     )
 
 
@@ -528,6 +537,46 @@ def _label_text(key: str, node: yaml.Node, errors: list[tuple[yaml.Node, str]]) 
     return text
 
 
+def _as_theme(node: yaml.Node, _spec: Field) -> Theme:
+    """The theme's settings; every wrong entry reported at its own line."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ValueError("must be a mapping such as: theme: {accent: \"#a3242e\", tint: \"#f7e8e9\", logo: images/logo.png}")
+    found: dict[str, Any] = {}
+    errors: list[tuple[yaml.Node, str]] = []
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        if key not in THEME_SCHEMA:
+            errors.append((key_node, f"theme: {_unknown_key_message(str(key), THEME_SCHEMA)}"))
+        elif key in found:
+            errors.append((key_node, f"theme key '{key}' is given twice"))
+        else:
+            try:
+                found[key] = _theme_value(key, value_node)
+            except ValueError as exc:
+                errors.append((value_node, str(exc)))
+    if errors:
+        raise EntryErrors(errors)
+    logo_node = _value_node(node, "logo") if "logo" in found else None
+    return Theme(accent=found.get("accent", ""), tint=found.get("tint", ""), logo=found.get("logo", ""),
+                 logo_line=logo_node.start_mark.line + 1 if logo_node is not None else 0)
+
+
+def _theme_value(key: str, node: yaml.Node) -> str:
+    """One theme setting: a colour as "#rrggbb" (lower case), or the logo's path."""
+    if THEME_SCHEMA[key].kind != "colour":
+        try:
+            return _as_str(node, THEME_SCHEMA[key])
+        except ValueError as exc:
+            raise ValueError(f"theme '{key}' {exc}") from None
+    text = node.value.strip() if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null" else ""
+    if not text:  # `accent: #a3242e` unquoted: YAML reads a comment and the value is empty
+        raise ValueError(f"theme '{key}' is empty: write the colour in quotes, {key}: \"#a3242e\" "
+                         "(an unquoted # starts a YAML comment)")
+    if not COLOUR.fullmatch(text):
+        raise ValueError(f"theme '{key}' must be a colour written \"#rrggbb\" (six hex digits, e.g. \"#a3242e\"), not '{text}'")
+    return text.lower()
+
+
 CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "str": _as_str,
     "date": _as_date,
@@ -539,6 +588,7 @@ CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {
     "licence": _as_licence,
     "list[choice]": _as_choice_list,
     "labels": _as_labels,
+    "theme": _as_theme,
 }
 
 

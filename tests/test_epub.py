@@ -22,7 +22,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from generator.cover import ACCENT, HEIGHT, INK, PAPER, WIDTH, draw_cover, fitting_title_style, wrap
+from generator.cover import ACCENT, HEIGHT, INK, PAPER, TITLE, WIDTH, draw_cover, fitting_title_style, wrap
 from generator.model import Metadata
 from generator.source import load_document
 from tests.conftest import FIXTURES, ROOT, SEED, SOURCE, run_generator
@@ -229,7 +229,7 @@ def test_cover_drawing_is_deterministic_and_fits_long_titles() -> None:
     meta = Metadata(title="A title", date=dt.date(2026, 1, 1), chapters=("a.md",), kind="Briefing")
     assert draw_cover(meta) == draw_cover(meta)
     long_title = "The quite extraordinarily long title of a briefing that keeps on going well past any sensible length"
-    assert len(wrap(long_title, fitting_title_style(long_title))) <= 5
+    assert len(wrap(long_title, fitting_title_style(long_title, TITLE))) <= 5
 
 
 @pytest.mark.parametrize("case", ["seed", "epub-rich", "epub-minimal"])

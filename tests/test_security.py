@@ -180,8 +180,23 @@ def epub_members_from_bytes(data: bytes) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("markup, refused", [
-    ('<img src="file:///etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
-    ('<img src="/etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
+    ('<img src="file:///etc/passwd">', "image 'file:///etc/passwd' is not fetched: only files inside the document folder are used"),
+    ('<img src="/etc/passwd">', "image '/etc/passwd' lies outside the document folder; give a path relative to the chapter"),
+])
+def test_template_picture_outside_the_folder_stops_the_pdf(tmp_path: Path, markup: str, refused: str) -> None:
+    """A picture a document's print template names is checked as a chapter's is, at the template's line, before WeasyPrint runs."""
+    source = tmp_path / "source"
+    root = write_document(source / "doc", "# Introduction\n\nText.\n")
+    (root / "templates" / "print").mkdir(parents=True)
+    (root / "templates" / "print" / "document.html").write_text(
+        f"<!DOCTYPE html>\n<html><head><title>{{{{ meta.title }}}}</title></head>\n<body>{markup}<p>Body</p></body></html>\n")
+    result = generate("pdf", "doc", "--source", ".", "--out", str(tmp_path / "build"), cwd=source)
+    assert result.returncode == 1
+    assert result.stderr == (f"doc/templates/print/document.html:3: a template's picture: {refused}\n"
+                             "build failed: 1 error; nothing was written\n")
+
+
+@pytest.mark.parametrize("markup, refused", [
     ('<link rel="stylesheet" href="file:///etc/passwd">', "refused file:///etc/passwd: it lies outside the document folder"),
     ("<style>body { background: url(file:///etc/passwd) }</style>", "refused file:///etc/passwd: it lies outside the document folder"),
     ('<link rel="attachment" href="document.yaml">', 'refused attachment <link rel="attachment">: files are never attached to the PDF'),

@@ -21,12 +21,12 @@ from markupsafe import Markup
 
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.engine import PackageWriter
-from generator.guard import checked_epub
+from generator.guard import checked_epub, checked_template_pictures
 from generator.labels import document_labels
 from generator.links import collect_targets
-from generator.model import Document, Heading
-from generator.pictures import screen_picture
 from generator.licences import rights_statement
+from generator.model import Document, Heading, Picture
+from generator.pictures import picture_names, screen_picture
 from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
@@ -90,11 +90,11 @@ class EpubWriter:
         """Build the whole EPUB in memory."""
         document = ctx.document
         book = book_with_metadata(document)
-        for resource in resources(ctx):
-            book.add_item(resource_item(resource))
         parts = content_parts(document)
         markup = EpubMarkup(document)
         items = {part.uid: self._content_item(ctx, part, parts, markup) for part in parts}
+        for resource in resources(ctx) + template_resources(ctx, parts, items):
+            book.add_item(resource_item(resource))
         for item in items.values():
             book.add_item(item)
         book.add_item(epub.EpubNcx())
@@ -276,7 +276,7 @@ def accessibility_summary(has_images: bool) -> str:
 def resources(ctx: WriteContext) -> list[Resource]:
     """The stylesheet, the cover image and every picture the chapters show."""
     document = ctx.document
-    css = ctx.env.get_template("epub/epub.css").render(doc=document).encode("utf-8")
+    css = epub_stylesheet(ctx).encode("utf-8")
     found = [
         Resource("css", "styles/epub.css", "text/css", css),
         Resource("cover-image", COVER_FILE, "image/png", cover_image(document), ("cover-image",)),
@@ -286,6 +286,24 @@ def resources(ctx: WriteContext) -> list[Resource]:
         for n, picture in enumerate((p for p in document.pictures if p.name != COVER_FILE), start=1)
     ]
     return found + pictures
+
+
+def template_resources(ctx: WriteContext, parts: list[Part], items: dict[str, RawXhtml]) -> list[Resource]:
+    """The pictures the content documents' templates name beyond the chapters' and the cover, checked, for the manifest."""
+    document, found = ctx.document, dict[str, Picture]()
+    for part in parts:
+        markup = items[part.uid].content.decode("utf-8")
+        for item in checked_template_pictures(markup, document, ctx.env, part.template,
+                                              picture_names(document) | {COVER_FILE}):
+            found.setdefault(item.picture.name, item.picture)
+    return [Resource(f"tpl{n}", p.name, p.media_type, screen_picture(document, p)) for n, p in enumerate(found.values(), start=1)]
+
+
+def epub_stylesheet(ctx: WriteContext) -> str:
+    """epub.css, then the theme's settings (epub/theme.css), kept apart so that either may be overridden alone."""
+    document = ctx.document
+    base = ctx.env.get_template("epub/epub.css").render(doc=document)
+    return base + "\n" + ctx.env.get_template("epub/theme.css").render(doc=document, meta=document.meta)
 
 
 def resource_item(resource: Resource) -> epub.EpubItem:

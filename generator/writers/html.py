@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from markupsafe import Markup
 
-from generator.guard import checked_web_page
+from generator.guard import checked_template_pictures, checked_web_page
 from generator.model import Chapter, Document, GlossaryEntry, TermUse
 from generator.pictures import screen_picture
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html, wrap_tables
@@ -48,6 +49,7 @@ class HtmlWriter:
         template = ctx.env.get_template("web/document.html")
         html = template.render(doc=document, meta=document.meta, options=ctx.options, markup=web_markup(document),
                                uses_by_chapter={e.id: uses_by_chapter(document, e) for e in document.glossary})
+        html = embed_template_pictures(html, document, ctx.env)
         return [Output(self.output_path(ctx), checked_web_page(html, ctx.env).encode("utf-8"))]
 
 
@@ -86,6 +88,17 @@ def embed_pictures(root: Element, pictures: dict[str, str]) -> None:
     """Point every picture at its data: URI, so that the page needs no other file."""
     for image in root.iter("img"):
         image.set("src", pictures.get(unquote(image.get("src", "")), ""))
+
+
+def embed_template_pictures(html: str, document: Document, env: Any) -> str:
+    """The page with every picture its templates name (the theme's logo, a logo in a copied
+    web/document.html) checked as a chapter's picture is and put inside as a data: URI; a refused
+    one is an error at the template line that names it."""
+    for found in checked_template_pictures(html, document, env, "web/document.html"):
+        data = base64.b64encode(screen_picture(document, found.picture)).decode("ascii")
+        html = html.replace(f'src="{found.src}"', f'src="data:{found.picture.media_type};base64,{data}"')
+        html = html.replace(f"src='{found.src}'", f"src='data:{found.picture.media_type};base64,{data}'")
+    return html
 
 
 def demote_headings(root: Element) -> None:

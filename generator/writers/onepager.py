@@ -16,6 +16,8 @@ from markupsafe import Markup
 from generator.engine import layout_tuning, preload_hyphenation
 from generator.errors import Problem, SourceError
 from generator.fetch import SandboxedFetcher, refuse_attachments
+from generator.guard import checked_template_pictures
+from generator.pictures import picture_names
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
@@ -54,9 +56,11 @@ class OnePagerWriter:
             bodies={}, notes={}, note_blocks={}, definitions={},
             summary=[Markup(to_html(point.root)) for point in document.meta.summary],
         )
-        return ctx.env.get_template("onepager/document.html").render(
+        html = ctx.env.get_template("onepager/document.html").render(
             doc=document, meta=document.meta, options=ctx.options, paper=PAPER_SIZES[ctx.options.paper],
             markup=markup, plan="report")  # print.css's own page rules; the one-pager sets its page itself
+        checked_template_pictures(html, document, ctx.env, "onepager/document.html", picture_names(document))  # WeasyPrint's fetcher reads them
+        return html
 
     def layout(self, ctx: WriteContext, markup: str, extra_css: str = "") -> weasyprint.Document:
         """Lay out the HTML (with extra_css after it) into a WeasyPrint document."""

@@ -31,6 +31,8 @@ from markupsafe import Markup
 
 from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
+from generator.guard import checked_template_pictures
+from generator.pictures import picture_names
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.labels import Labels, document_labels
 from generator.model import Chapter, Document
@@ -80,9 +82,11 @@ class PdfWriter:
     def html(self, ctx: WriteContext, pages: dict[str, int]) -> str:
         """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers."""
         template = ctx.env.get_template("print/document.html")
-        return template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
+        html = template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
                                markup=print_markup(ctx.document, pages))
+        checked_template_pictures(html, ctx.document, ctx.env, "print/document.html", picture_names(ctx.document))  # WeasyPrint's fetcher reads them
+        return html
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
         """The page (from 1) of every use of a term, in a layout of ``markup``."""
