@@ -23,10 +23,12 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup
 
-from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
+from generator.engine import hanging_trailing_spaces, layout_tuning, missing_glyphs, preload_hyphenation
+from generator.errors import SourceError
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.model import Chapter, Document
+from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
@@ -83,13 +85,17 @@ class PdfWriter:
                 for anchor in page.anchors if anchor in targets}
 
     def layout(self, ctx: WriteContext, markup: str) -> bytes:
-        """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
+        """Lay out HTML rendered by :meth:`html` and return the PDF's bytes; SourceError when a
+        character has no font (it would be an empty box)."""
         options = self.options(ctx)
-        with self.rendering(ctx):  # subsetting reads the epoch
+        with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return rendered.write_pdf(**options)
+            pdf = rendered.write_pdf(**options)  # glyphs are chosen as the text is drawn, here
+        if missing:
+            raise SourceError(glyph_problems(ctx.document, missing))
+        return pdf
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
