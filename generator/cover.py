@@ -20,6 +20,7 @@ import io
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -28,6 +29,7 @@ from generator.errors import Problem, SourceError, source_error
 from generator.files import MAX_SOURCE_BYTES, Unreadable, read_limited
 from generator.labels import labels_for
 from generator.model import Document, Metadata
+from generator.scripts import Script, font_file, script_for
 from generator.templates import font_faces
 
 SUPPLIED_COVER = Path("images") / "cover.png"
@@ -58,6 +60,8 @@ class TextStyle:
 
 Ramps = tuple[tuple[Colour, Colour], ...]
 TITLE = TextStyle(700, 168, INK, PAPER, leading=1.08)
+MAX_TITLE_LINES = 7
+LATIN_SCRIPT = script_for("en")
 
 
 @dataclass(frozen=True)
@@ -155,14 +159,16 @@ def draw_cover(meta: Metadata) -> bytes:
     image.putpalette(palette(ramps))
     draw = ImageDraw.Draw(image)
     draw.rectangle((MARGIN, 400, WIDTH - MARGIN, 417), fill=solid(styles.accent, ramps))
+    script = script_for(meta.language)
     y = 480
     if meta.kind:
-        y = draw_lines(image, [meta.kind.upper()], styles.kind, y, ramps) + 60
-    title_style = fitting_title_style(meta.title, styles.title)
-    y = draw_lines(image, wrap(meta.title, title_style), title_style, y, ramps) + 70
+        kind = untracked(styles.kind) if script.direction == "rtl" else styles.kind  # spacing would break joined letters
+        y = draw_lines(image, [meta.kind.upper()], kind, y, ramps, script) + 60
+    title_style = fitting_title_style(meta.title, styles.title, script)
+    y = draw_lines(image, wrap(meta.title, title_style, script)[:MAX_TITLE_LINES], title_style, y, ramps, script) + 70
     if meta.subtitle:
-        draw_lines(image, wrap(meta.subtitle, styles.subtitle)[:5], styles.subtitle, y, ramps)
-    draw_band(image, meta, styles)
+        draw_lines(image, wrap(meta.subtitle, styles.subtitle, script)[:5], styles.subtitle, y, ramps, script)
+    draw_band(image, meta, styles, script)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     return out.getvalue()
@@ -193,27 +199,35 @@ def solid(colour: Colour, ramps: Ramps) -> int:
     raise ValueError(f"{colour} is in no ramp of the cover's palette")
 
 
-def draw_band(image: Image.Image, meta: Metadata, styles: CoverStyles) -> None:
+def untracked(style: TextStyle) -> TextStyle:
+    """The style without letter spacing."""
+    return TextStyle(style.weight, style.size, style.colour, style.ground, style.leading, 0.0)
+
+
+def draw_band(image: Image.Image, meta: Metadata, styles: CoverStyles, script: Script) -> None:
     """The accent band at the foot with the publisher (or authors) and the date."""
     ramps = styles.ramps
     ImageDraw.Draw(image).rectangle((0, BAND_TOP, WIDTH, HEIGHT), fill=solid(styles.accent, ramps))
     imprint = meta.publisher or ", ".join(meta.authors)
     y = BAND_TOP + 110
     if imprint:
-        y = draw_lines(image, wrap(imprint, styles.publisher)[:1], styles.publisher, y, ramps) + 20
-    draw_lines(image, [labels_for(meta.language, meta.labels).format_date(meta.date)], styles.date, y, ramps)
+        y = draw_lines(image, wrap(imprint, styles.publisher, script)[:1], styles.publisher, y, ramps, script) + 20
+    draw_lines(image, [labels_for(meta.language, meta.labels).format_date(meta.date)], styles.date, y, ramps, script)
 
 
-def fitting_title_style(title: str, style: TextStyle) -> TextStyle:
-    """The title's style, smaller for long titles so that it stays within five lines."""
-    while len(wrap(title, style)) > 5 and style.size > 96:
+def fitting_title_style(title: str, style: TextStyle, script: Script = LATIN_SCRIPT) -> TextStyle:
+    """The title's style, smaller for long titles so that it stays within five lines (at the
+    smallest size, a longer title is cut to MAX_TITLE_LINES, which still leave room for the subtitle)."""
+    while len(wrap(title, style, script)) > 5 and style.size > 96:
         style = TextStyle(style.weight, style.size - 12, style.colour, style.ground, style.leading, style.tracking)
     return style
 
 
-def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int, ramps: Ramps) -> int:
-    """Draw lines from top (the first line's cap height starts there); return the bottom."""
-    font = load_font(style.weight, style.size)
+def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int, ramps: Ramps,
+               script: Script = LATIN_SCRIPT) -> int:
+    """Draw lines from top (the first line's cap height starts there); return the bottom.
+    Right-to-left lines are set against the right margin."""
+    font = load_font(style.weight, style.size, script)
     step = round(style.size * style.leading)
     bottom = top + len(lines) * step
     if not lines:
@@ -223,17 +237,19 @@ def draw_lines(image: Image.Image, lines: list[str], style: TextStyle, top: int,
     coverage = Image.new("L", (box[2] - box[0], box[3] - box[1]), 0)
     draw = ImageDraw.Draw(coverage)
     for index, line in enumerate(lines):
-        draw_tracked(draw, (MARGIN, index * step), line, font, style)
+        x = WIDTH - MARGIN - round(text_length(font, line, script)) if script.direction == "rtl" else MARGIN
+        draw_tracked(draw, (x, index * step), line, font, style, script)
     first = palette_index(style.colour, style.ground, 0, ramps)
     ramp = coverage.point([first + round(value * SHADES / 255) for value in range(256)])
     image.paste(ramp, box, coverage.point([0] + [255] * 255))  # only where there is ink
     return bottom
 
 
-def draw_tracked(draw: ImageDraw.ImageDraw, origin: tuple[int, int], text: str, font: ImageFont.FreeTypeFont, style: TextStyle) -> None:
+def draw_tracked(draw: ImageDraw.ImageDraw, origin: tuple[int, int], text: str, font: ImageFont.FreeTypeFont,
+                 style: TextStyle, script: Script) -> None:
     """Draw one line in full coverage, spacing the letters apart when the style asks for tracking."""
     if not style.tracking:
-        draw.text(origin, text, font=font, fill=255)
+        draw.text(origin, text, font=font, fill=255, **direction(script))
         return
     x, y = origin
     for char in text:
@@ -241,21 +257,52 @@ def draw_tracked(draw: ImageDraw.ImageDraw, origin: tuple[int, int], text: str, 
         x += round(font.getlength(char) + style.tracking * style.size)
 
 
-def wrap(text: str, style: TextStyle) -> list[str]:
-    """Break text into lines no wider than the cover's text column, at spaces."""
-    font = load_font(style.weight, style.size)
+def direction(script: Script) -> dict[str, str]:
+    """Pillow's direction argument for a right-to-left script (Raqm only), else none."""
+    return {"direction": "rtl"} if script.direction == "rtl" else {}
+
+
+def text_length(font: ImageFont.FreeTypeFont, text: str, script: Script) -> float:
+    """The advance of a line, shaped as it will be drawn."""
+    return font.getlength(text, **direction(script))
+
+
+def wrap(text: str, style: TextStyle, script: Script = LATIN_SCRIPT) -> list[str]:
+    """Break text into lines no wider than the cover's text column, at spaces; a word wider
+    than the column (a Japanese or Chinese title has no spaces) breaks between characters."""
+    font = load_font(style.weight, style.size, script)
+    fits = lambda line: text_length(font, line, script) <= WIDTH - 2 * MARGIN  # noqa: E731
     lines: list[str] = []
     for word in text.split():
         candidate = f"{lines[-1]} {word}" if lines else word
-        if lines and font.getlength(candidate) <= WIDTH - 2 * MARGIN:
+        if lines and fits(candidate):
             lines[-1] = candidate
-        else:
+        elif fits(word):
             lines.append(word)
+        else:
+            lines.extend(split_word(word, fits))
     return lines
 
 
-@lru_cache(maxsize=16)
-def load_font(weight: int, size: int) -> ImageFont.FreeTypeFont:
-    """Source Sans Pro at a weight and pixel size, laid out without Raqm for stable bytes."""
-    path = next(f.path for f in font_faces() if f.family == "Source Sans Pro" and f.weight == weight and f.style == "normal")
-    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+def split_word(word: str, fits: Callable[[str], bool]) -> list[str]:
+    """A word too wide for a line, in pieces that fit, broken between characters."""
+    pieces: list[str] = []
+    for char in word:
+        if pieces and fits(pieces[-1] + char):
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
+@lru_cache(maxsize=32)
+def load_font(weight: int, size: int, script: Script = LATIN_SCRIPT) -> ImageFont.FreeTypeFont:
+    """The cover's face at a weight and pixel size: Source Sans Pro for Latin text, laid out
+    without Raqm for stable bytes; the script's sans (fontconfig's file) for any other, laid out
+    by Raqm when it runs right to left (Arabic letters must be joined and ordered)."""
+    found = font_file(script.sans[0], weight >= 600) if script.sans else None
+    if found is None:
+        path = next(f.path for f in font_faces() if f.family == "Source Sans Pro" and f.weight == weight and f.style == "normal")
+        return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+    engine = ImageFont.Layout.RAQM if script.direction == "rtl" else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(found[0]), size, index=found[1], layout_engine=engine)

@@ -60,7 +60,10 @@ PRINT_DOCUMENT_ID = Patch("print DocumentID", "WeasyPrint", "weasyprint", "70",
                           "the print PDF's XMP DocumentID is random, so its bytes differ between builds")
 CMYK_COLOURS = Patch("CMYK colours", "WeasyPrint", "weasyprint", "70",
                      "colours given in RGB stay RGB in the print PDF")
-PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS)
+MISSING_GLYPHS = Patch("missing-glyph check", "WeasyPrint", "weasyprint", "70",
+                       "characters no font has are not found (the PDF may show empty boxes)")
+PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
+           MISSING_GLYPHS)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -294,6 +297,45 @@ class _PageHandler(logging.Handler):
         """Count a page when WeasyPrint starts laying one out; ignore its other records."""
         if record.msg == PAGE_MESSAGE and record.args:
             self.on_page(int(record.args[0]))  # type: ignore[index]
+
+
+# Characters drawn as .notdef: WeasyPrint's warning while it writes the PDF
+
+WEASYPRINT_LOGGER = "weasyprint"
+# WeasyPrint 70's draw/text.py logs this, with the character and its code, for each glyph that
+# Pango found in no font, then draws .notdef: the warning is the only trace of it.
+NOTDEF_MESSAGE = ".notdef glyph rendered for Unicode string unsupported by fonts: "
+
+
+@contextlib.contextmanager
+def missing_glyphs() -> Iterator[set[str]]:
+    """The characters WeasyPrint draws as .notdef while the block runs (filled in as it draws).
+
+    On another release the set stays empty, after the warning that the check is skipped.
+    """
+    found: set[str] = set()
+    if not applies(MISSING_GLYPHS):
+        yield found
+        return
+    handler = _NotdefHandler(found)
+    logger = logging.getLogger(WEASYPRINT_LOGGER)
+    logger.addHandler(handler)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+
+
+class _NotdefHandler(logging.Handler):
+    """Collects the character of each .notdef warning (its first argument) into a set."""
+
+    def __init__(self, found: set[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.found = found
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(NOTDEF_MESSAGE) and record.args:
+            self.found.add(str(record.args[0]))  # type: ignore[index]
 
 
 # The EPUB: the publication's language on ebooklib's package element

@@ -32,6 +32,7 @@ from generator.cache import template_cache
 from generator.errors import Problem, SourceError
 from generator.files import Unreadable, read_limited
 from generator.labels import Labels, english
+from generator.scripts import script_for
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_SEQUENCE = 1_000_000  # items in a string or list a template builds with * or **
@@ -161,6 +162,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.globals["fonts"] = font_faces()
     env.globals["template_url"] = lambda name: template_url(name, document_root)
     env.globals["labels"] = labels = labels or english()
+    env.globals["script"] = script_for(labels.language)  # direction and fonts (generator/scripts.py)
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_runs=filters.page_runs,
                        glossary_groups=filters.glossary_groups, qr_svg=qr_svg,

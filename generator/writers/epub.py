@@ -22,6 +22,7 @@ from markupsafe import Markup
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.engine import PackageWriter
 from generator.guard import checked_epub, checked_template_pictures
+from generator.scripts import script_for
 from generator.labels import document_labels
 from generator.links import collect_targets
 from generator.licences import rights_statement
@@ -223,6 +224,8 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
         book.add_metadata("OPF", "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.set_language(meta.language)
+    if script_for(meta.language).direction == "rtl":  # ebooklib writes it as the spine's page-progression-direction
+        book.set_direction("rtl")
     for n, author in enumerate(meta.authors, start=1):
         # ebooklib's add_author gives every creator the id "creator"; ids must be unique.
         book.add_metadata("DC", "creator", author, {"id": f"creator{n}"})

@@ -29,13 +29,15 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup
 
-from generator.engine import hanging_trailing_spaces, layout_tuning, preload_hyphenation
+from generator.engine import hanging_trailing_spaces, layout_tuning, missing_glyphs, preload_hyphenation
+from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.guard import checked_template_pictures
 from generator.pictures import picture_names
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.labels import Labels, document_labels
 from generator.model import Chapter, Document
+from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
@@ -97,13 +99,17 @@ class PdfWriter:
                 for anchor in page.anchors if anchor in targets or REFERENCE_ID in anchor}
 
     def layout(self, ctx: WriteContext, markup: str) -> bytes:
-        """Lay out HTML rendered by :meth:`html` and return the PDF's bytes."""
+        """Lay out HTML rendered by :meth:`html` and return the PDF's bytes; SourceError when a
+        character has no font (it would be an empty box)."""
         options = self.options(ctx)
-        with self.rendering(ctx):  # subsetting reads the epoch
+        with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return rendered.write_pdf(finisher=self.finisher(ctx), **options)
+            pdf = rendered.write_pdf(finisher=self.finisher(ctx), **options)  # glyphs are chosen as the text is drawn, here
+        if missing:
+            raise SourceError(glyph_problems(ctx.document, missing))
+        return pdf
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
