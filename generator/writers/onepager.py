@@ -20,6 +20,7 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
 from generator.writers.pdf import PAPER_SIZES
+from generator.writers.pdf_tags import repair_tags
 
 if TYPE_CHECKING:
     import weasyprint
@@ -43,7 +44,7 @@ class OnePagerWriter:
                 raise SourceError([too_long(ctx, self.pages_needed(ctx, markup, rendered))])
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            data = rendered.write_pdf(**pdf_options(ctx))
+            data = repair_tags(rendered.write_pdf(**pdf_options(ctx)))
         return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager.pdf", data)]
 
     def html(self, ctx: WriteContext) -> str:

@@ -30,6 +30,7 @@ from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
+from generator.writers.pdf_tags import repair_tags
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # Blocks a footnote may hold after its first paragraph, written as spans inside the floated note.
@@ -89,7 +90,7 @@ class PdfWriter:
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return rendered.write_pdf(**options)
+            return repair_tags(rendered.write_pdf(**options))
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
