@@ -30,7 +30,8 @@ from generator.model import Chapter, Document
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch
-from generator.writers.pdf_tags import repair_tags
+from generator.writers.pdf_tags import Describe, repair_tags
+from generator.labels import Labels, document_labels
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # Blocks a footnote may hold after its first paragraph, written as spans inside the floated note.
@@ -90,7 +91,7 @@ class PdfWriter:
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return repair_tags(rendered.write_pdf(**options))
+            return repair_tags(rendered.write_pdf(**options), link_describer(ctx.document))
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
@@ -109,6 +110,32 @@ class PdfWriter:
         preload_hyphenation(ctx.document.meta.language)
         with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():
             yield
+
+
+def link_describer(document: Document) -> Describe:
+    """A link's description from its target id, in the document's language (the PDF's ``/Contents``)."""
+    labels = document_labels(document)
+    targets = link_targets(document, labels)
+
+    def describe(target: str, page: int) -> str | None:
+        if target not in targets:
+            return None
+        return labels.format("link_on_page", target=targets[target], page=labels.number(page))
+
+    return describe
+
+
+def link_targets(document: Document, labels: Labels) -> dict[str, str]:
+    """What each internal target is, in words: chapters, sections, the glossary, its terms and their uses."""
+    targets = {"glossary-title": labels["glossary"]}
+    for chapter in document.chapters:
+        targets[f"{chapter.id}-title"] = labels.format("link_chapter", number=chapter.number, title=chapter.title)
+        targets.update({heading: labels.format("link_section", number=number)
+                        for heading, number in heading_numbers(chapter).items()})
+    for entry in document.glossary:
+        targets[entry.id] = labels.format("link_glossary", term=entry.term)
+        targets.update({use.anchor: labels.format("link_use", term=entry.term) for use in entry.uses})
+    return targets
 
 
 def print_markup(document: Document) -> ContentMarkup:

@@ -8,7 +8,9 @@ are fixed here, after layout, on the PDF's objects with pypdf:
 - marked content that the tree does not reach is page furniture: its ``BDC`` becomes
   ``/Artifact <</Type /Pagination>>`` and the parent tree forgets it;
 - leader dots (text of a ``Link`` two ``Link``\\ s deep) become layout artifacts;
-- every link keeps one ``Link`` element, holding all its text and all its annotations.
+- every link keeps one ``Link`` element, holding all its text and all its annotations;
+- a link annotation's ``/Contents`` (WeasyPrint writes the target's id) becomes the words the
+  writer gives for its target and the page the target is on.
 
 Everything here is deterministic (no dates, no random ids), so builds stay reproducible.
 """
@@ -16,7 +18,7 @@ Everything here is deterministic (no dates, no random ids), so builds stay repro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import BytesIO
 
 from pypdf import PdfReader, PdfWriter
@@ -28,6 +30,7 @@ from pypdf.generic import (
     NullObject,
     NumberObject,
     PdfObject,
+    TextStringObject,
 )
 
 # WeasyPrint writes each marked-content opening as "/Tag\n<</MCID n>>\nBDC".
@@ -36,11 +39,14 @@ PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
 LAYOUT = b"/Artifact\n<</Type /Layout>>\nBDC"
 
 Mark = tuple[int, int]  # (page index, MCID)
+Describe = Callable[[str, int], str | None]  # (target id, its page from 1) -> the link's description
 
 
-def repair_tags(pdf: bytes) -> bytes:
-    """The PDF with page furniture and leader dots made artifacts and one ``Link`` per link."""
-    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
+def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
+    """The PDF with page furniture and leader dots made artifacts, one ``Link`` per link and links described."""
+    reader = PdfReader(BytesIO(pdf))
+    targets = target_pages(reader)
+    writer = PdfWriter(clone_from=reader)
     root = writer.root_object["/StructTreeRoot"].get_object()
     pages = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
     nums = parent_tree(root)
@@ -51,6 +57,8 @@ def repair_tags(pdf: bytes) -> bytes:
         mark_artifacts(page, index, furniture, leaders)
     forget_marks(nums, furniture | leaders)
     store_parent_tree(root, nums)
+    if describe is not None:
+        describe_links(writer, targets, describe)
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -184,3 +192,20 @@ def forget_marks(nums: dict[int, PdfObject], marks: set[Mark]) -> None:
     """Artifacts belong to no element: their parent-tree slots become null."""
     for page, mcid in marks:
         nums[page][mcid] = NullObject()
+
+
+def target_pages(reader: PdfReader) -> dict[str, int]:
+    """The page (from 1) of every named destination."""
+    return {name: reader.get_destination_page_number(dest) + 1
+            for name, dest in reader.named_destinations.items()}
+
+
+def describe_links(writer: PdfWriter, targets: dict[str, int], describe: Describe) -> None:
+    """Each internal link's ``/Contents`` in words: what it leads to and on which page."""
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            target = str(annot.get("/Dest", ""))
+            words = describe(target, targets[target]) if target in targets else None
+            if words:
+                annot[NameObject("/Contents")] = TextStringObject(words)
