@@ -129,7 +129,9 @@ def link_targets(document: Document, labels: Labels) -> dict[str, str]:
     """What each internal target is, in words: chapters, sections, the glossary, its terms and their uses."""
     targets = {"glossary-title": labels["glossary"]}
     for chapter in document.chapters:
-        targets[f"{chapter.id}-title"] = labels.format("link_chapter", number=chapter.number, title=chapter.title)
+        targets[chapter.id] = targets[f"{chapter.id}-title"] = labels.format(
+            "link_chapter", number=chapter.number, title=chapter.title)
+        targets.update({note.id: labels.format("link_note", n=note.number) for note in chapter.footnotes})
         targets.update({heading: labels.format("link_section", number=number)
                         for heading, number in heading_numbers(chapter).items()})
     for entry in document.glossary:
