@@ -121,10 +121,11 @@ def test_marked_content_maps_to_the_element_that_holds_it(reader: PdfReader) -> 
 
 
 def test_page_furniture_is_a_pagination_artifact(reader: PdfReader) -> None:
-    """Running heads, footers and "Page n of N" are text inside /Artifact <</Type /Pagination>> on every page."""
+    """Running heads, footers and "Page n of N" are text inside /Artifact <</Type /Pagination>> on every page
+    after the first (a report's cover carries none)."""
     if len(reader.pages) == 1:
         pytest.skip("a one-pager has no running heads or page numbers")
-    for index, page in enumerate(reader.pages):
+    for index, page in enumerate(reader.pages[1:], start=1):
         data = page.get_contents().get_data()
         artifacts = re.findall(rb"/Artifact\n<</Type /Pagination>>\nBDC\n(.*?)EMC", data, re.S)
         assert any(b"BT" in content for content in artifacts), f"page {index + 1} has no pagination text"

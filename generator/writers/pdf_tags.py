@@ -53,6 +53,7 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     furniture = unreached_marks(root, nums)
     leaders = leader_marks(root, pages)
     flatten_links(root, nums, pages, leaders)
+    merge_nested_headings(root, nums, pages)
     for index, page in enumerate(writer.pages):
         mark_artifacts(page, index, furniture, leaders)
     forget_marks(nums, furniture | leaders)
@@ -168,6 +169,38 @@ def link_content(top: DictionaryObject, element: DictionaryObject, nums: dict[in
         else:
             if obj.get("/Type") == "/OBJR":
                 nums[int(obj["/Obj"].get_object()["/StructParent"])] = ref
+            yield kid
+
+
+HEADINGS = {f"/H{level}" for level in range(1, 7)}
+
+
+def merge_nested_headings(root: DictionaryObject, nums: dict[int, PdfObject], pages: dict[int, int]) -> None:
+    """An anonymous block of a heading (WeasyPrint tags it as a second H1 inside the first) gives its kids to the heading."""
+    for element in list(descendants_of_root(root)):
+        if element.get("/S") in HEADINGS and not element["/P"].get_object().get("/S") in HEADINGS:
+            inner = [c for c in children(element) if c.get("/S") in HEADINGS]
+            if inner:
+                element[NameObject("/K")] = ArrayObject(heading_content(element, element, nums, pages))
+
+
+def heading_content(top: DictionaryObject, element: DictionaryObject, nums: dict[int, PdfObject],
+                    pages: dict[int, int]) -> Iterator[PdfObject]:
+    """The kids of ``element``, a nested heading's kids lifted into ``top`` and re-parented."""
+    for kid in kids(element):
+        obj = kid.get_object()
+        if isinstance(obj, DictionaryObject) and obj.get("/S") in HEADINGS and element is top:
+            for inner in kids(obj):
+                inner_obj = inner.get_object()
+                if isinstance(inner_obj, DictionaryObject) and "/S" in inner_obj:
+                    inner_obj[NameObject("/P")] = top.indirect_reference
+                    yield inner
+                elif isinstance(inner_obj, NumberObject):
+                    nums[page_of(obj, pages)][int(inner_obj)] = top.indirect_reference
+                    yield inner_obj if page_of(obj, pages) == page_of(top, pages) else marked_reference(obj, inner_obj)
+                else:
+                    yield inner
+        else:
             yield kid
 
 
