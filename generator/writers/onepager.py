@@ -22,6 +22,7 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf import PAPER_SIZES
+from generator.writers.pdf_tags import repair_tags
 
 if TYPE_CHECKING:
     import weasyprint
@@ -45,7 +46,7 @@ class OnePagerWriter:
                 raise SourceError([too_long(ctx, self.pages_needed(ctx, markup, rendered))])
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            data = rendered.write_pdf(**pdf_options(ctx))
+            data = repair_tags(rendered.write_pdf(**pdf_options(ctx)))
         return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager{variant_suffix(ctx.options, marked=False)}.pdf", data)]
 
     def html(self, ctx: WriteContext) -> str:

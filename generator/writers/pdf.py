@@ -32,15 +32,16 @@ from markupsafe import Markup
 from generator.engine import hanging_trailing_spaces, layout_tuning, missing_glyphs, preload_hyphenation
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
-from generator.guard import checked_template_pictures
-from generator.pictures import picture_names
 from generator.filters import heading_numbers, page_plan, use_anchors
+from generator.guard import checked_template_pictures
 from generator.labels import Labels, document_labels
 from generator.model import Chapter, Document
+from generator.pictures import picture_names
 from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
+from generator.writers.pdf_tags import Describe, repair_tags
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # A handout's page: half its sheet, laid out at that size (print.css and booklet.css know these names).
@@ -106,7 +107,7 @@ class PdfWriter:
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            pdf = rendered.write_pdf(finisher=self.finisher(ctx), **options)  # glyphs are chosen as the text is drawn, here
+            pdf = repair_tags(rendered.write_pdf(finisher=self.finisher(ctx), **options), link_describer(ctx.document))  # glyphs are chosen as the text is drawn, here
         if missing:
             raise SourceError(glyph_problems(ctx.document, missing))
         return pdf
@@ -141,6 +142,34 @@ class PdfWriter:
 def page_size(ctx: WriteContext) -> str:
     """The page the PDF is laid out on: the paper, or half of it for a handout."""
     return (FOLDED_SIZES if ctx.options.folded else PAPER_SIZES)[ctx.options.paper]
+
+
+def link_describer(document: Document) -> Describe:
+    """A link's description from its target id, in the document's language (the PDF's ``/Contents``)."""
+    labels = document_labels(document)
+    targets = link_targets(document, labels)
+
+    def describe(target: str, page: int) -> str | None:
+        if target not in targets:
+            return None
+        return labels.format("link_on_page", target=targets[target], page=labels.number(page))
+
+    return describe
+
+
+def link_targets(document: Document, labels: Labels) -> dict[str, str]:
+    """What each internal target is, in words: chapters, sections, the glossary, its terms and their uses."""
+    targets = {"glossary-title": labels["glossary"]}
+    for chapter in document.chapters:
+        targets[chapter.id] = targets[f"{chapter.id}-title"] = labels.format(
+            "link_chapter", number=chapter.number, title=chapter.title)
+        targets.update({note.id: labels.format("link_note", n=note.number) for note in chapter.footnotes})
+        targets.update({heading: labels.format("link_section", number=number)
+                        for heading, number in heading_numbers(chapter).items()})
+    for entry in document.glossary:
+        targets[entry.id] = labels.format("link_glossary", term=entry.term)
+        targets.update({use.anchor: labels.format("link_use", term=entry.term) for use in entry.uses})
+    return targets
 
 
 def print_markup(document: Document, pages: dict[str, int] | None = None) -> ContentMarkup:
