@@ -60,6 +60,7 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     store_parent_tree(root, nums)
     if describe is not None:
         describe_links(writer, targets, describe)
+    writer.pdf_header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
