@@ -131,8 +131,8 @@ $(BUILD)/%.pdf: $(STAMP) $(PDF_OPTIONS) $(CODE) $$(shell find source/$$* -type f
 $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator epub $* --out $(BUILD) $(PROGRESS_FLAG)
 
-$(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
+$(BUILD)/%.html: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator html $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 
 $(BUILD)/%-booklet.pdf: $(STAMP) $(HANDOUT_OPTIONS) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator booklet $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
