@@ -35,6 +35,7 @@ HTMLS := $(SLUGS:%=$(BUILD)/%.html)
 ONEPAGERS := $(SLUGS:%=$(BUILD)/%-onepager$(PAPER_SUFFIX).pdf)
 CODE := $(shell find generator -name '*.py' -o -name '*.yaml') $(shell find templates -type f)
 PDF_OPTIONS := $(BUILD)/.pdf-options
+PAPER_OPTION := $(BUILD)/.paper
 PAPER_FLAGS := --paper $(PAPER) $(if $(filter-out 0,$(MARKS)),--marks)
 # The print variant always has its marks and bleed; PROFILE names the print shop's CMYK profile.
 PDF_FLAGS := $(if $(PRINTING),--paper $(PAPER) $(if $(PROFILE),--profile $(PROFILE)),$(PAPER_FLAGS))
@@ -148,6 +149,12 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 
 # Rewritten only when PROFILE changes (paper, marks and print are in the file name), so that the
 # PDFs are rebuilt then and only then.
+# The web page's print stylesheet follows PAPER, which is not in its file name: rewritten only when
+# PAPER changes, so that the page is rebuilt then and only then.
+$(PAPER_OPTION): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PAPER)' | cmp -s - $@ || echo '$(PAPER)' > $@
+
 $(PDF_OPTIONS): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(PROFILE)' | cmp -s - $@ || echo '$(PROFILE)' > $@
@@ -166,8 +173,8 @@ $(BUILD)/%$(PDF_SUFFIX).pdf: $(STAMP) $(if $(PRINTING),$(if $(PROFILE),$(PROFILE
 $(BUILD)/%.epub: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
 	$(PY) -m generator epub $* --out $(BUILD) $(PROGRESS_FLAG)
 
-$(BUILD)/%.html: $(STAMP) $(CODE) $$(shell find source/$$* -type f)
-	$(PY) -m generator html $* --out $(BUILD) $(PROGRESS_FLAG)
+$(BUILD)/%.html: $(STAMP) $(PAPER_OPTION) $(CODE) $$(shell find source/$$* -type f)
+	$(PY) -m generator html $* --out $(BUILD) --paper $(PAPER) $(PROGRESS_FLAG)
 endif
 
 $(BUILD)/%-booklet$(PAPER_SUFFIX).pdf: $(STAMP) $(CODE) $$(shell find source/$$* -type f)

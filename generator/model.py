@@ -105,6 +105,7 @@ class Metadata:
     glossary_links: str = "first-per-chapter"
     layout: str = ""  # "briefing", "report", or "" to choose by length (generator/filters.py, page_plan)
     keywords: tuple[str, ...] = ()
+    series: str = ""  # the series the document belongs to (the EPUB's belongs-to-collection)
     allow_html: bool = False
     url: str = ""  # where the web edition will live; the PDF shows it with a QR code
     licence: str = ""  # an SPDX id of generator/licences.py's table

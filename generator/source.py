@@ -65,6 +65,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "chapters": Field("list[str]", True, "Markdown files of the folder, in reading order."),
     "identifier": Field("str", False, "A unique identifier; derived from the slug when absent."),
     "keywords": Field("list[str]", False, "Keywords for the PDF and EPUB metadata."),
+    "series": Field("str", False, "The series the document belongs to; the EPUB declares it as a collection."),
     "glossary_links": Field("choice", False, "Which uses of a term are linked.", GLOSSARY_LINK_MODES),
     "layout": Field("choice", False, "The PDF's page plan: 'briefing' (chapters run on) or 'report' (each chapter "
                     "on a new page); when absent, chosen by length (see README, 'Page plans').", PAGE_PLANS),
@@ -206,6 +207,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         glossary_links=values.get("glossary_links", "first-per-chapter"),
         layout=values.get("layout", ""),
         keywords=tuple(values.get("keywords", ())),
+        series=values.get("series", ""),
         allow_html=values.get("allow_html", False),
         labels=values.get("labels", ()),
         url=values.get("url", ""),

@@ -110,7 +110,7 @@ WRITERS: dict[str, Format] = {
                     paged=True),
     "epub": Format("generator.writers.epub:EpubWriter", "build the EPUB of each document"),
     "html": Format("generator.writers.html:HtmlWriter",
-                   "build the self-contained web page of each document (styles and pictures inside)"),
+                   "build the self-contained web page of each document (styles and pictures inside)", paged=True),  # --paper: its print stylesheet
     "booklet": Format("generator.writers.handout:BookletWriter",
                       "build <slug>-booklet.pdf: the PDF imposed in saddle-stitch order, to print and fold", paged=True),
     "2up": Format("generator.writers.handout:TwoUpWriter",

@@ -216,13 +216,16 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
     meta = document.meta
     book = epub.EpubBook()
     book.set_identifier(meta.identifier)
+    if meta.identifier.startswith("urn:uuid:"):
+        # Library managers (Calibre) read the scheme from this refinement, not from the value.
+        book.add_metadata("OPF", "meta", "uuid", {"refines": "#id", "property": "identifier-type", "scheme": "xsd:string"})
     # set_title would add a dc:title without an id, which the subtitle refinement needs.
     book.title = meta.title
     book.add_metadata("DC", "title", meta.title, {"id": "main-title"})
-    book.add_metadata("OPF", "meta", "main", {"refines": "#main-title", "property": "title-type"})
+    add_title_refinements(book, "main-title", "main", meta.title, 1)
     if meta.subtitle:
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
-        book.add_metadata("OPF", "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+        add_title_refinements(book, "subtitle", "subtitle", meta.subtitle, 2)
     book.set_language(meta.language)
     if script_for(meta.language).direction == "rtl":  # ebooklib writes it as the spine's page-progression-direction
         book.set_direction("rtl")
@@ -230,11 +233,15 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
         # ebooklib's add_author gives every creator the id "creator"; ids must be unique.
         book.add_metadata("DC", "creator", author, {"id": f"creator{n}"})
         book.add_metadata("OPF", "meta", "aut", {"refines": f"#creator{n}", "property": "role", "scheme": "marc:relators"})
+        book.add_metadata("OPF", "meta", author_sort(author), {"refines": f"#creator{n}", "property": "file-as"})
     if meta.publisher:
         book.add_metadata("DC", "publisher", meta.publisher)
     book.add_metadata("DC", "date", meta.date.isoformat())
     if meta.licence:
         book.add_metadata("DC", "rights", rights_statement(meta.licence))
+    if meta.series:
+        book.add_metadata("OPF", "meta", meta.series, {"id": "series", "property": "belongs-to-collection"})
+        book.add_metadata("OPF", "meta", "series", {"refines": "#series", "property": "collection-type"})
     if meta.summary_text:
         book.add_metadata("DC", "description", " ".join(meta.summary_text))
     for keyword in meta.keywords:
@@ -244,6 +251,23 @@ def book_with_metadata(document: Document) -> epub.EpubBook:
     for prop, value in accessibility_metadata(document):
         book.add_metadata("OPF", "meta", value, {"property": prop})
     return book
+
+
+def add_title_refinements(book: epub.EpubBook, title_id: str, kind: str, text: str, sequence: int) -> None:
+    """Say which title is which, in what order, and how to sort it, so that a library manager shows
+    the title alone rather than "Title: Subtitle"."""
+    for prop, value in (("title-type", kind), ("display-seq", str(sequence)), ("file-as", text)):
+        book.add_metadata("OPF", "meta", value, {"refines": f"#{title_id}", "property": prop})
+
+
+def author_sort(name: str) -> str:
+    """An author's sort key, "Surname, Given names" for a personal name of two or three words;
+    a name with other words or a comma (an organisation, "Smith, Jane") is kept as written."""
+    words = name.split()
+    organisation = {"desk", "team", "press", "office", "group", "unit", "institute", "department", "and", "of", "&"}
+    if "," in name or not 2 <= len(words) <= 3 or any(w.lower() in organisation for w in words):
+        return name
+    return f"{words[-1]}, {' '.join(words[:-1])}"
 
 
 def accessibility_metadata(document: Document) -> list[tuple[str, str]]:

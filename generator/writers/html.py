@@ -63,6 +63,7 @@ def web_markup(document: Document) -> ContentMarkup:
         if body:
             demote_headings(root)
             wrap_tables(root)
+            join_note_markers(root)
         return Markup(to_html(root))
 
     notes = [(n.id, split_leading_paragraph(n.body.root)) for c in document.chapters for n in c.footnotes]
@@ -99,6 +100,25 @@ def embed_template_pictures(html: str, document: Document, env: Any) -> str:
         html = html.replace(f'src="{found.src}"', f'src="data:{found.picture.media_type};base64,{data}"')
         html = html.replace(f"src='{found.src}'", f"src='data:{found.picture.media_type};base64,{data}'")
     return html
+
+
+WORD_JOINER = "\u2060"
+
+
+def join_note_markers(root: Element) -> None:
+    """Glue each footnote marker to the text before it with a word joiner: after punctuation
+    ("competition.[1]") a line may otherwise break and start with the marker alone."""
+    for marker in root.iter("a"):
+        if "noteref" not in (marker.get("class") or "").split():
+            continue
+        previous = marker.getprevious()
+        if previous is not None:
+            if not previous.tail or not previous.tail[-1].isspace():  # "**word**[^1]" too
+                previous.tail = (previous.tail or "") + WORD_JOINER
+        else:
+            parent = marker.getparent()
+            if parent is not None and parent.text and not parent.text[-1].isspace():
+                parent.text += WORD_JOINER
 
 
 def demote_headings(root: Element) -> None:
