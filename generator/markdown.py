@@ -46,6 +46,9 @@ CALLOUTS: dict[str, tuple[str, str]] = {
     "landscape": ('<div class="landscape">\n', "</div>\n"),
 }
 CALLOUT_KINDS = "note, keyfigure, quote, and landscape for a wide table"
+# Lines that mark a place rather than open a callout: `::: references` is where the citations pass
+# (generator/citations.py) puts the list of references.
+PLACE_MARKS = frozenset({"references"})
 NOTE_LIKE = frozenset({"tip", "warning", "info", "important", "caution", "attention", "aside", "hint", "danger"})
 CALLOUT_LINE = re.compile(r"^:{3,}\s*([^\s:]*)")  # a ':::' line that no container took: printed as text otherwise
 # A note call as written: not escaped, not a link's text ([^x](url)), not a reference link's ([^x][ref]).
@@ -218,6 +221,8 @@ def callout_problems(tokens: list[Token], lines: list[str], path: Path) -> list[
         line = token.map[0] + 1 if token.map else 1
         column = (lines[line - 1].find(":::") + 1 or 1) if line <= len(lines) else 1
         name = found.group(1)
+        if name in PLACE_MARKS and token.content.strip() == f"::: {name}":
+            continue
         if not name:
             if not problems:  # the ':::' that would have closed an unknown callout is not a second mistake
                 problems.append(Problem(path, line, column, "this ':::' closes no callout; remove it, or open one "

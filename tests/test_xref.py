@@ -117,6 +117,16 @@ def test_pdf_names_the_page_of_a_target_on_another_page(built: Path) -> None:
     assert "As Figure 1 (page 1) showed, and Figure 2 confirms" in second
 
 
+def test_pdf_keeps_a_table_caption_on_the_page_of_its_table(built: Path) -> None:
+    """Table 1 does not fit under figure 1 on page 1: its caption goes with it to page 2 (break-after:
+    avoid), rather than stay alone at the foot of page 1."""
+    reader = PdfReader(str(built / f"{SLUG}.pdf"))
+    pages = [" ".join((page.extract_text() or "").replace("\u00a0", " ").split()) for page in reader.pages]
+    caption = [n for n, text in enumerate(pages) if "Table 1: Costs by route" in text]
+    table = [n for n, text in enumerate(pages) if "Cost per tonne" in text]
+    assert caption == table == [1]
+
+
 def test_pdf_lists_figures_and_tables_after_the_contents(built: Path) -> None:
     """`lists: [figures, tables]` puts both lists on the first page, each entry linked to its caption's page."""
     page = " ".join((PdfReader(str(built / f"{SLUG}.pdf")).pages[0].extract_text() or "").split())
