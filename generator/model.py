@@ -84,6 +84,8 @@ class Theme:
     tint: str = ""  # "#rrggbb", the pale ground of key points and notes; "" keeps the project's
     logo: str = ""  # a picture's path relative to the document folder, as written; "" for none
     logo_line: int = 0  # where the logo is written in document.yaml, for the pictures pass's message
+    serif: str = ""  # an installed font family's name (validated with fontconfig); "" keeps Source Serif Pro
+    sans: str = ""  # the same for headings and labels; "" keeps Source Sans Pro
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from generator.errors import Problem, SourceError, UsageError, display_path
 from generator.files import MAX_SOURCE_BYTES, Unreadable, check_regular, is_inside, read_limited, reason
 from generator.markdown import AUTHOR_ID, plain_text, render_chapter, render_inline, reserved_id, slugify
 from generator.licences import licence_problem
+from generator.scripts import font_file
 from generator.model import Chapter, Document, GlossaryEntry, Metadata, Theme
 
 DOCUMENT_FILE = "document.yaml"
@@ -85,8 +86,12 @@ THEME_SCHEMA: dict[str, Field] = {
     "accent": Field("colour", False, "The one accent colour (rules, numbers, labels), \"#rrggbb\"."),
     "tint": Field("colour", False, "The pale ground of the key points and notes, \"#rrggbb\"."),
     "logo": Field("str", False, "The publisher's logo, a picture in the document folder (images/logo.png)."),
+    "serif": Field("font", False, "The text face instead of Source Serif Pro: an installed family's name."),
+    "sans": Field("font", False, "The headings' and labels' face instead of Source Sans Pro: an installed family's name."),
 }
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# A font family's name as fontconfig lists it; nothing a stylesheet would read as more than a name.
+FONT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,62}")
 
 CHAPTER_SCHEMA: dict[str, Field] = {
     "title": Field("str", False, "The chapter's title (inline Markdown), instead of its '# ' heading."),
@@ -560,11 +565,14 @@ def _as_theme(node: yaml.Node, _spec: Field) -> Theme:
         raise EntryErrors(errors)
     logo_node = _value_node(node, "logo") if "logo" in found else None
     return Theme(accent=found.get("accent", ""), tint=found.get("tint", ""), logo=found.get("logo", ""),
-                 logo_line=logo_node.start_mark.line + 1 if logo_node is not None else 0)
+                 logo_line=logo_node.start_mark.line + 1 if logo_node is not None else 0,
+                 serif=found.get("serif", ""), sans=found.get("sans", ""))
 
 
 def _theme_value(key: str, node: yaml.Node) -> str:
-    """One theme setting: a colour as "#rrggbb" (lower case), or the logo's path."""
+    """One theme setting: a colour as "#rrggbb" (lower case), an installed font's name, or the logo's path."""
+    if THEME_SCHEMA[key].kind == "font":
+        return _theme_font(key, node)
     if THEME_SCHEMA[key].kind != "colour":
         try:
             return _as_str(node, THEME_SCHEMA[key])
@@ -577,6 +585,18 @@ def _theme_value(key: str, node: yaml.Node) -> str:
     if not COLOUR.fullmatch(text):
         raise ValueError(f"theme '{key}' must be a colour written \"#rrggbb\" (six hex digits, e.g. \"#a3242e\"), not '{text}'")
     return text.lower()
+
+
+def _theme_font(key: str, node: yaml.Node) -> str:
+    """A font family fontconfig has, by the name it lists (the PDF embeds it; the web page names it)."""
+    text = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+    if not FONT_NAME.fullmatch(text):
+        raise ValueError(f"theme '{key}' must be a font family's name (letters, digits, spaces and hyphens), "
+                         f"e.g. {key}: DejaVu Serif")
+    if font_file(text, bold=False) is None:
+        raise ValueError(f"theme '{key}': no installed font family is named '{text}'; install it (fc-list : family "
+                         f"lists the installed ones) or leave '{key}' out to keep the project's face")
+    return text
 
 
 CONVERTERS: dict[str, Callable[[yaml.Node, Field], Any]] = {

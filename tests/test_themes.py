@@ -198,3 +198,41 @@ def test_missing_picture_in_a_template_names_the_template(tmp_path: Path) -> Non
     cover.write_text(cover.read_text().replace('{% include "shared/logo.html" %}', '<img src="/etc/passwd.png" alt="">'))
     assert build_errors(root, "pdf") == [
         "source/doc/templates/print/cover.html:3: a template's picture: image '/etc/passwd.png' lies outside the document folder; give a path relative to the chapter"]
+
+
+# --- fonts named by the theme --------------------------------------------------------------------
+
+
+def pdf_font_names(pdf: Path) -> set[str]:
+    """The base font names embedded on every page, subset prefixes dropped."""
+    names: set[str] = set()
+    for page in PdfReader(str(pdf)).pages:
+        for font in (page.get("/Resources", {}).get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_theme_fonts_replace_the_project_faces_in_the_pdf_and_the_web_page(tmp_path: Path) -> None:
+    """serif: and sans: name installed families: the PDF embeds them instead of Source Serif and
+    Sans, and the web page names them in its variables."""
+    root = themed_copy(tmp_path, "theme:\n  serif: DejaVu Serif\n  sans: DejaVu Sans\n")
+    out = tmp_path / "build"
+    for command in ("pdf", "html"):
+        result = run_generator(command, "doc", "--source", str(root.parent), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    fonts = pdf_font_names(out / "doc.pdf")
+    assert {"DejaVu-Serif", "DejaVu-Sans-Bold"} <= fonts
+    assert not any(name.startswith("Source-Serif") for name in fonts)  # (the fixture's own theme.css names Source Sans)
+    page = (out / "doc.html").read_text(encoding="utf-8")
+    assert '--serif: "DejaVu Serif", serif;' in page and '--sans: "DejaVu Sans", sans-serif;' in page
+
+
+def test_theme_font_must_be_installed_and_only_a_name(tmp_path: Path) -> None:
+    """A family fontconfig lacks is refused with how to see the installed ones; CSS is not a name."""
+    root = themed_copy(tmp_path, 'theme:\n  serif: Nonexistent Face\n  sans: "x; } body { color: red"\n')
+    assert build_errors(root) == [
+        "source/doc/document.yaml:14:10: theme 'serif': no installed font family is named 'Nonexistent Face'; "
+        "install it (fc-list : family lists the installed ones) or leave 'serif' out to keep the project's face",
+        "source/doc/document.yaml:15:9: theme 'sans' must be a font family's name (letters, digits, spaces and "
+        "hyphens), e.g. sans: DejaVu Serif",
+    ]
