@@ -38,6 +38,7 @@ class PageVisit:
     errors: list[str] = field(default_factory=list)
     layout: dict[str, Any] = field(default_factory=dict)
     screenshot: bytes = b""
+    probe: Any = None  # what open_page's probe expression returned
 
 
 class Pipe:
@@ -102,8 +103,9 @@ class Pipe:
         os.close(self._from_chrome)
 
 
-def open_page(path: Path, width: int, height: int = 900) -> PageVisit:
-    """Load a file in a fresh headless Chromium at the given viewport width and report what happened."""
+def open_page(path: Path, width: int, height: int = 900, probe: str | None = None) -> PageVisit:
+    """Load a file in a fresh headless Chromium at the given viewport width and report what happened
+    (``probe``: a JavaScript expression evaluated after the load, its value in ``visit.probe``)."""
     with tempfile.TemporaryDirectory(prefix="chromium-") as user_data:
         pipe = Pipe(user_data)
         try:
@@ -120,6 +122,9 @@ def open_page(path: Path, width: int, height: int = 900) -> PageVisit:
             visit = PageVisit()
             layout = pipe.send("Runtime.evaluate", {"expression": OVERFLOW_SCRIPT, "returnByValue": True}, session)
             visit.layout = layout["result"]["value"]
+            if probe is not None:
+                visit.probe = pipe.send("Runtime.evaluate", {"expression": probe, "returnByValue": True},
+                                        session)["result"].get("value")
             shot = pipe.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session)
             visit.screenshot = base64.b64decode(shot["data"])
             for event in pipe.events:

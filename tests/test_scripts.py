@@ -135,3 +135,30 @@ def test_a_character_no_font_has_is_refused_with_its_line(tmp_path: Path) -> Non
         "build failed: 1 error; nothing was written",
     ]
     assert not (tmp_path / "out" / "tofu.pdf").exists()
+
+
+MIRRORED_PROBE = """(() => {
+  const side = (selector) => {
+    const style = getComputedStyle(document.querySelector(selector));
+    return {left: style.borderLeftWidth, right: style.borderRightWidth};
+  };
+  const box = document.querySelector('.key-points').getBoundingClientRect();
+  const bullet = document.querySelector('.key-points li').getBoundingClientRect();
+  return {keyPoints: side('.key-points'), note: side('.callout.note'),
+          itemFromRight: Math.round(box.right - bullet.right), itemFromLeft: Math.round(bullet.left - box.left)};
+})()"""
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed")
+def test_arabic_web_page_is_mirrored_in_a_browser(built: Path) -> None:
+    """In Chromium the Arabic page's rules stand on the right of the key points and the note, and
+    the list's indent, where the bullets stand, is on the right (logical properties in web.css
+    follow dir="rtl"; left to right, the wider inset would be on the left)."""
+    from tests.browser import open_page
+
+    visit = open_page(built / "i18n-ar.html", 1280, probe=MIRRORED_PROBE)
+    assert visit.errors == []
+    assert visit.probe["keyPoints"] == {"left": "0px", "right": "4px"}
+    assert visit.probe["note"] == {"left": "0px", "right": "4px"}
+    assert visit.probe["itemFromRight"] > visit.probe["itemFromLeft"] + 10
+    assert visit.layout["scroll"] <= visit.layout["viewport"]
