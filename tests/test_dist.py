@@ -100,7 +100,7 @@ def test_feed_parses_and_has_rfc_4287_required_elements(folder: Path) -> None:
         assert entry.findtext("a:id", namespaces=ATOM).startswith("urn:uuid:")
         assert len(entry.findall("a:link[@rel='alternate']", ATOM)) == 1
         hrefs = [link.get("href") for link in entry.findall("a:link", ATOM) if link.get("rel") != "related"]
-        assert len(hrefs) == 6  # web page, PDF, EPUB, booklet, one-pager, zip
+        assert len(hrefs) == 7  # web page, PDF, EPUB, booklet, one-pager, .bib, zip
         for href in hrefs:
             assert (folder / href).is_file(), href
         for link in entry.findall("a:link[@rel='enclosure']", ATOM):
