@@ -6,6 +6,7 @@ licence; ``licensed-fr`` a licence alone, in French; ``silent`` nothing a coloph
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from generator.colophon import bibtex_text
+from generator.writers.press import INSTALLED_PROFILE
 from tests.conftest import FIXTURES, run_generator
 from tests.helpers import epubcheck_problems, pdf_text
 
@@ -194,3 +196,14 @@ def test_xmp_licence_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPat
     metadata = Metadata()
     engine.licence_in_xmp(metadata, "Licensed", "https://example.org/")
     assert "generate_rdf_metadata" not in vars(metadata)
+
+
+@pytest.mark.skipif(not INSTALLED_PROFILE.is_file() and not os.environ.get("CI"),
+                    reason=f"no CMYK profile at {INSTALLED_PROFILE}: run make .venv/.installed test")
+def test_print_variant_xmp_names_the_licence_beside_pdf_x(tmp_path: Path) -> None:
+    """The print shop's PDF/X-4 keeps its own XMP (GTS_PDFXVersion) and names the licence too."""
+    result = run_generator("print", "cited", "--source", str(SOURCE), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    packet = xmp(tmp_path / "cited-print.pdf")
+    assert packet.xpath("//xmpRights:WebStatement/text()", namespaces=RDF) == ["https://creativecommons.org/licenses/by/4.0/"]
+    assert packet.xpath("//*[local-name()='GTS_PDFXVersion']/text()")
