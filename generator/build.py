@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator.budget import size_pass
 from generator.citations import citation_pass
+from generator.colophon import bibtex
 from generator.errors import Problem, SourceError
 from generator.glossary import glossary_pass
 from generator.links import link_pass
@@ -39,6 +40,8 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("xref", xref_pass),  # after links: its links are made resolved, as "#id"
     ("size", size_pass),
 )
+# The formats a reader cites the briefing from: building any of them writes <slug>.bib beside it.
+CITED_WITH = frozenset({"pdf", "epub", "html"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         with (progress or silent()).stage(f"render {name}", document.slug):
             outputs.extend(writer_for(name).render(ctx))
+    if CITED_WITH.intersection(formats):
+        outputs.append(Output(out_dir / f"{document.slug}.bib", bibtex(document).encode("utf-8")))
     return outputs
 
 

@@ -70,6 +70,7 @@ KINDS: tuple[FileKind, ...] = (
     FileKind("html", ".html", "text/html"),
     FileKind("booklet", "-booklet.pdf", "application/pdf"),
     FileKind("onepager", "-onepager.pdf", "application/pdf"),
+    FileKind("bib", ".bib", "application/x-bibtex"),  # how to cite it (generator/colophon.py)
 )
 
 

@@ -62,8 +62,10 @@ CMYK_COLOURS = Patch("CMYK colours", "WeasyPrint", "weasyprint", "70",
                      "colours given in RGB stay RGB in the print PDF")
 MISSING_GLYPHS = Patch("missing-glyph check", "WeasyPrint", "weasyprint", "70",
                        "characters no font has are not found (the PDF may show empty boxes)")
+LICENCE_XMP = Patch("licence in XMP", "WeasyPrint", "weasyprint", "70",
+                    "the PDF's XMP does not name the licence (the colophon still does)")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS)
+           MISSING_GLYPHS, LICENCE_XMP)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -406,6 +408,47 @@ def with_package_language(epub: bytes, language: str) -> bytes:
                 content = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=True)
             target.writestr(info, content)
     return out.getvalue()
+
+
+# The licence in the PDF's XMP metadata
+
+XMP_RIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
+
+
+def licence_in_xmp(metadata: Any, rights: str, web_statement: str) -> None:
+    """Name the licence in the XMP packet WeasyPrint 70 writes for ``metadata`` (one document's
+    ``DocumentMetadata``): ``dc:rights`` (a language alternative), ``xmpRights:WebStatement``
+    (the licence's address) and ``xmpRights:Marked`` True, in one more ``rdf:Description`` of
+    WeasyPrint's own ``rdf:RDF``.
+
+    WeasyPrint's public ``xmp_metadata`` would add a second ``rdf:RDF`` beside its own, which
+    XMP does not allow; so this wraps the instance's ``generate_rdf_metadata``, the method that
+    serialises the RDF, and adds the description to its tree before it is serialised again
+    (with the same ElementTree and namespace prefixes: the bytes stay the same from build to build).
+    Nothing is added when ``rights`` is empty (a document without ``licence:``).
+    """
+    if not applies(LICENCE_XMP) or not rights:  # asked of every PDF, so that another release is always reported
+        return
+    from xml.etree import ElementTree
+
+    from weasyprint.pdf.metadata import NS
+
+    ElementTree.register_namespace("xmpRights", XMP_RIGHTS)
+    original = metadata.generate_rdf_metadata
+
+    def generate_rdf_metadata(*args: Any, **kwargs: Any) -> bytes:
+        rdf = ElementTree.fromstring(original(*args, **kwargs))
+        description = ElementTree.SubElement(rdf, f"{{{NS['rdf']}}}Description", {f"{{{NS['rdf']}}}about": ""})
+        alternative = ElementTree.SubElement(ElementTree.SubElement(description, f"{{{NS['dc']}}}rights"),
+                                             f"{{{NS['rdf']}}}Alt")
+        item = ElementTree.SubElement(alternative, f"{{{NS['rdf']}}}li",
+                                      {"{http://www.w3.org/XML/1998/namespace}lang": "x-default"})
+        item.text = rights
+        ElementTree.SubElement(description, f"{{{XMP_RIGHTS}}}Marked").text = "True"
+        ElementTree.SubElement(description, f"{{{XMP_RIGHTS}}}WebStatement").text = web_statement
+        return ElementTree.tostring(rdf, encoding="utf-8")
+
+    metadata.generate_rdf_metadata = generate_rdf_metadata
 
 
 # The print-shop variant: PDF/X-4 with reproducible bytes, and every colour in CMYK

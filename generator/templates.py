@@ -31,6 +31,7 @@ from generator.qr import qr_svg
 from generator.cache import template_cache
 from generator.errors import Problem, SourceError
 from generator.files import Unreadable, read_limited
+from generator.colophon import colophon
 from generator.labels import Labels, english
 from generator.scripts import script_for
 
@@ -166,7 +167,7 @@ def make_environment(document_root: Path | None = None, labels: Labels | None = 
     env.filters["format_date"] = labels.format_date
     env.filters.update(toc_sections=filters.toc_sections, page_runs=filters.page_runs,
                        glossary_groups=filters.glossary_groups, qr_svg=qr_svg,
-                       caption_list=filters.caption_list)
+                       caption_list=filters.caption_list, colophon=colophon)
     return env
 
 

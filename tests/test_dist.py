@@ -49,11 +49,11 @@ def folder(dist_runs: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> Path:
 
 
 def test_folder_holds_a_folder_and_a_zip_per_document_the_catalogue_feed_and_checksums(folder: Path) -> None:
-    """Each document's six files under stable names, its zip, index.html, feed.xml and SHA256SUMS; nothing else."""
+    """Each document's seven files under stable names, its zip, index.html, feed.xml and SHA256SUMS; nothing else."""
     expected = {"index.html", "feed.xml", "SHA256SUMS"}
     for slug in SLUGS:
         expected |= {f"{slug}.zip", f"{slug}/{slug}.pdf", f"{slug}/{slug}.epub", f"{slug}/{slug}.html",
-                     f"{slug}/{slug}-booklet.pdf", f"{slug}/{slug}-onepager.pdf"}
+                     f"{slug}/{slug}-booklet.pdf", f"{slug}/{slug}-onepager.pdf", f"{slug}/{slug}.bib"}
     assert set(tree(folder)) == expected
 
 
@@ -100,7 +100,7 @@ def test_feed_parses_and_has_rfc_4287_required_elements(folder: Path) -> None:
         assert entry.findtext("a:id", namespaces=ATOM).startswith("urn:uuid:")
         assert len(entry.findall("a:link[@rel='alternate']", ATOM)) == 1
         hrefs = [link.get("href") for link in entry.findall("a:link", ATOM) if link.get("rel") != "related"]
-        assert len(hrefs) == 6  # web page, PDF, EPUB, booklet, one-pager, zip
+        assert len(hrefs) == 7  # web page, PDF, EPUB, booklet, one-pager, .bib, zip
         for href in hrefs:
             assert (folder / href).is_file(), href
         for link in entry.findall("a:link[@rel='enclosure']", ATOM):
@@ -116,7 +116,7 @@ def test_catalogue_lists_documents_newest_first_with_what_a_reader_needs(folder:
     assert [e.findtext(".//h2/a") for e in entries] == ["Harbour Notes", "Rail Outlook"]
     first = " ".join(entries[0].text_content().split())
     for text in ("Briefing", "What the new quay means", "2 October 2026", "Port Desk, R. Quayle",
-                 "Rail links, not berths, now limit throughput.", "PDF briefing", "2 pages", "kB"):  # a briefing: its chapters run on
+                 "Rail links, not berths, now limit throughput.", "PDF briefing", "2 pages", "kB", "Citation (BibTeX)"):  # a briefing: its chapters run on
         assert text in first, text
     assert page.find(".//h1") is not None and all(img.get("alt") for img in page.iter("img"))
     assert not page.findall(".//script")

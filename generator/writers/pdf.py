@@ -29,12 +29,13 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup
 
-from generator.engine import hanging_trailing_spaces, layout_tuning, missing_glyphs, preload_hyphenation
+from generator.engine import hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs, preload_hyphenation
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
 from generator.guard import checked_template_pictures
 from generator.labels import Labels, document_labels
+from generator.licences import LICENCES, rights_statement
 from generator.model import Chapter, Document
 from generator.pictures import picture_names
 from generator.scripts import glyph_problems
@@ -107,6 +108,9 @@ class PdfWriter:
             rendered = self.html_document(ctx, markup).render(**options)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
+            licence = ctx.document.meta.licence  # the licence, where PDF readers and asset managers look for it
+            licence_in_xmp(rendered.metadata, rights_statement(licence) if licence else "",
+                           LICENCES[licence].url if licence else "")
             pdf = repair_tags(rendered.write_pdf(finisher=self.finisher(ctx), **options), link_describer(ctx.document))  # glyphs are chosen as the text is drawn, here
         if missing:
             raise SourceError(glyph_problems(ctx.document, missing))
