@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +104,21 @@ def test_new_through_the_installed_command_suggests_briefing(tmp_path: Path) -> 
                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "created source/water; build it with: briefing all water\n"
+
+
+def test_the_starters_commented_settings_are_valid_once_uncommented(tmp_path: Path) -> None:
+    """Every commented example key of the starter's document.yaml, uncommented, passes check (the
+    logo once its picture exists), so the examples a newcomer copies never rot."""
+    source = tmp_path / "source"
+    assert run_generator("new", "examples", "--source", str(source)).returncode == 0
+    root = source / "examples"
+    lines = (root / "document.yaml").read_text().splitlines()
+    example = re.compile(r"^# ?( *[a-z_]+:.*)$")  # '# key: value' and '#   key: value', not prose
+    uncommented = [example.sub(r"\1", line) if example.match(line) and not line.startswith("# subtitle: A line") else line
+                   for line in lines]
+    assert sum(a != b for a, b in zip(lines, uncommented)) >= 8
+    (root / "document.yaml").write_text("\n".join(uncommented) + "\n")
+    (root / "images").mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "themed" / "images" / "logo.png", root / "images" / "logo.png")
+    checked = run_generator("check", "examples", "--source", str(source))
+    assert checked.returncode == 0, checked.stderr
