@@ -143,5 +143,16 @@
     return { fails, counts };
   }
 
-  window.readerChecks = { checkDoc, noteLinks, checkLinks, rgba };
+  // The id nearest before (or on) the document's first table, to show the table in a screenshot.
+  function tableAnchor(doc) {
+    const table = doc.querySelector('table');
+    if (!table) return null;
+    if (table.id) return table.id;
+    let anchor = null;
+    for (const el of doc.querySelectorAll('[id]'))
+      if (el.compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING && !el.contains(table)) anchor = el.id;
+    return anchor;
+  }
+
+  window.readerChecks = { checkDoc, noteLinks, checkLinks, rgba, tableAnchor };
 })();

@@ -109,13 +109,13 @@ async function runFoliate(slug, [w, h], theme, task) {
       const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
       const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), base + section.id);
-      return { fails: fails.concat(l.fails), counts: l.counts, id: section.id,
-        score: doc.querySelectorAll('table').length * 10 + doc.querySelectorAll('a[href*="#"]').length };
+      return { fails: fails.concat(l.fails), counts: l.counts, id: section.id, anchor: readerChecks.tableAnchor(doc),
+        score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
     }, i, t.bg, FONT, `${origin}/unzipped/${slug}/`), 20000, `${slug} section ${i}`);
     if (!r) continue;
     for (const k in r.counts || {}) links[k] += r.counts[k];
     fails.push(...r.fails.map(f => `${r.id}: ${f}`));
-    if (r.score > best) [best, shot] = [r.score, i];
+    if (r.score > best) [best, shot] = [r.score, r.anchor ? `${r.id}#${r.anchor}` : i];
   }
   if (shot !== null) {
     await page.evaluate(async i => { await view.goTo(i); await new Promise(r => setTimeout(r, 300)); }, shot);
@@ -158,12 +158,12 @@ async function runEpubjs(slug, [w, h], theme, task) {
       const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
       const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), url);
-      return { fails: fails.concat(l.fails), counts: l.counts,
-        score: doc.querySelectorAll('table').length * 10 + doc.querySelectorAll('a[href*="#"]').length };
+      return { fails: fails.concat(l.fails), counts: l.counts, anchor: readerChecks.tableAnchor(doc),
+        score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
     }, href, url, t.bg, FONT), 20000, `${slug} ${href}`);
     for (const k in r.counts || {}) links[k] += r.counts[k];
     fails.push(...r.fails.map(f => `${href}: ${f}`));
-    if (r.score > best) [best, shot] = [r.score, href];
+    if (r.score > best) [best, shot] = [r.score, r.anchor ? `${href}#${r.anchor}` : href];
   }
   if (shot !== null) {
     await page.evaluate(async href => { await rendition.display(href); await new Promise(r => setTimeout(r, 300)); }, shot);
