@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,30 @@ def test_reading_systems(tmp_path: Path) -> None:
             assert f"ok   {engine.ljust(7)} {book} 800x1200 day" in result.stdout
     assert (out / f"web-{SEED}-390-dark.png").is_file()
     assert (out / f"web-{SEED}-1600-light.png").is_file()
+
+
+@pytest.mark.skipif(missing() is not None, reason=missing() or "")
+def test_reading_systems_find_a_broken_stylesheet(tmp_path: Path) -> None:
+    """The checks are not vacuous: dark-blue links, a sans-serif heading and over-wide paragraphs fail."""
+    built = tmp_path / "built"
+    result = run_generator("epub", "epub-rich", "--source", str(FIXTURES), "--out", str(built), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    books = tmp_path / "books"
+    books.mkdir()
+    bad = "\na { color: #0000ee !important } h2 { font-family: sans-serif !important } p { width: 900px }\n"
+    with zipfile.ZipFile(built / "epub-rich.epub") as src, zipfile.ZipFile(books / "broken.epub", "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("epub.css"):
+                data += bad.encode()
+            out.writestr(info, data)
+    result = subprocess.run(
+        ["node", str(READERS / "readers.mjs"), str(books), str(tmp_path / "readers")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CHROMIUM": str(CHROMIUM), "READERS_ENGINES": "epubjs"},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL epubjs  broken 390x844 night" in result.stdout
+    assert "contrast 2.23:1" in result.stdout and "rgb(0, 0, 238)" in result.stdout
+    assert "font: <h2" in result.stdout
+    assert "overflow: <p" in result.stdout
