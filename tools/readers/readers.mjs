@@ -80,8 +80,7 @@ async function runFoliate(slug, [w, h], theme, task) {
   const t = THEMES[theme];
   await page.evaluate(async (url, css, t) => {
     document.body.style.background = t.bg;
-    const { View } = await import('/lib/foliate-js/view.js');
-    void View;
+    await import('/lib/foliate-js/view.js'); // defines <foliate-view>
     const view = document.createElement('foliate-view');
     view.style.cssText = 'display:block;width:100vw;height:100vh';
     document.getElementById('viewer').replaceWith(view);
