@@ -51,7 +51,7 @@ ifeq ($(filter -j%,$(MAKEFLAGS))$(filter clean distclean,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
 endif
 
-.PHONY: all pdf epub html onepager watch handout dist new check test golden ace ace-setup bench clean distclean help FORCE
+.PHONY: all pdf epub html onepager watch handout dist new check test golden ace ace-setup readers readers-setup bench clean distclean help FORCE
 .DEFAULT_GOAL := all
 
 all: pdf epub html ## build the PDF, the EPUB and the web page of every document (DOC=slug for one)
@@ -104,6 +104,25 @@ ace: $(EPUBS) ## check every EPUB with DAISY Ace; reports in build/ace/<slug>/
 	    && echo "$$epub: Ace found no violation" \
 	    || { echo "$$epub: Ace found violations, see $(BUILD)/ace/$$(basename $$epub .epub)/report.html"; exit 1; }; \
 	done
+
+# The reading-system test: the seed and three fixtures as EPUBs, the seed as a web page, built into
+# build/readers/books/ and opened by tools/readers/readers.mjs (foliate-js and epub.js in Debian's
+# Chromium; no browser is downloaded). Screenshots in build/readers/.
+READERS_BOOKS := $(BUILD)/readers/books
+READERS_FIXTURES ?= epub-rich i18n-fr links
+
+readers-setup: ## install the reading engines for `make readers` (foliate-js, epub.js, puppeteer-core; needs npm)
+	cd tools/readers && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+
+readers: $(STAMP) ## open the EPUBs in foliate-js and epub.js and the web page in Chromium; screenshots in build/readers/
+	@test -d tools/readers/node_modules/puppeteer-core || { echo "the reading engines are not installed: run 'make readers-setup'" >&2; exit 2; }
+	@command -v node >/dev/null || { echo "make readers needs node" >&2; exit 2; }
+	@test -x $(CHROMIUM) || { echo "make readers needs Chromium at $(CHROMIUM) (CHROMIUM=path)" >&2; exit 2; }
+	@rm -rf $(READERS_BOOKS) && mkdir -p $(READERS_BOOKS)
+	$(PY) -m generator epub $(SLUGS) --out $(READERS_BOOKS) --no-progress
+	$(PY) -m generator epub $(READERS_FIXTURES) --source tests/fixtures --out $(READERS_BOOKS) --no-progress
+	$(PY) -m generator html $(SLUGS) --out $(READERS_BOOKS) --no-progress
+	CHROMIUM=$(CHROMIUM) node tools/readers/readers.mjs $(READERS_BOOKS) $(BUILD)/readers
 
 bench: $(BENCH_STAMP) ## benchmark against WeasyPrint alone and Pandoc (BENCH_QUICK=1: short run); writes build/bench.json
 	$(PY) -m bench --out $(BUILD)
