@@ -84,8 +84,11 @@ new: $(STAMP) ## create a new document that builds at once: NAME="Its title" (SL
 check: $(STAMP) ## validate every source and write nothing
 	$(PY) -m generator check $(DOC)
 
-test: $(STAMP) $(CMYK_PROFILE) ## run the test suite
-	$(PY) -m pytest -q
+# The suite runs on every core (pytest-xdist), a test file to a worker so that each file's
+# module fixtures build once; TEST_JOBS=1 runs it in one process.
+TEST_JOBS ?= $(JOBS)
+test: $(STAMP) $(CMYK_PROFILE) ## run the test suite (TEST_JOBS=1: in one process)
+	$(PY) -m pytest -q $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile) --durations=15
 
 golden: $(STAMP) ## rewrite every golden file in tests/golden/ from the current output, after an intended change
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py

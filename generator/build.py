@@ -40,7 +40,8 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("xref", xref_pass),  # after links: its links are made resolved, as "#id"
     ("size", size_pass),
 )
-# The formats a reader cites the briefing from: building any of them writes <slug>.bib beside it.
+# The editions a reader cites the briefing from: building all of them at once (`all`, `make`,
+# `dist`) writes <slug>.bib beside them; a single format's build writes only its own file.
 CITED_WITH = frozenset({"pdf", "epub", "html"})
 
 
@@ -104,7 +105,7 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         with (progress or silent()).stage(f"render {name}", document.slug):
             outputs.extend(writer_for(name).render(ctx))
-    if CITED_WITH.intersection(formats):
+    if CITED_WITH <= set(formats):
         outputs.append(Output(out_dir / f"{document.slug}.bib", bibtex(document).encode("utf-8")))
     return outputs
 

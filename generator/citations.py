@@ -430,7 +430,10 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
         return document, []
     problems: list[Problem] = []
     if path is None:
-        chapter = next(c for c in document.chapters if found[c.id])
+        bracketed = {cid: [s for s in slots if any(not mark.narrative for _start, _end, mark in s.marks)] for cid, slots in found.items()}
+        if not any(bracketed.values()):  # '@name' in prose with no references file is text, as in Pandoc
+            return document, []
+        chapter = next(c for c in document.chapters if bracketed[c.id])
         return document, [Problem(chapter.path, 1, 1, f"citations need a references file ({', '.join(REFERENCE_FILES)})")]
     source, problems = load_source(path)
     style = style_path(document, getattr(document.meta, "citation_style", "") or DEFAULT_STYLE, problems)

@@ -403,6 +403,7 @@ def test_long_glossary_has_letter_headings(fixture_pdf: Path) -> None:
     title_top = float(reader.named_destinations["glossary-title"].top)  # a briefing's glossary starts mid-page
     words = [w[4] for page in pages for w in page_words(fixture_pdf, page)
              if page > pages[0] or w[3] <= title_top + 1]
+    words = words[: words.index("HOW")] if "HOW" in words else words  # the colophon after the glossary ("…: A fixture")
     for letter in "ABDEGIKLMNOTZ":
         assert words.count(letter) == 1, letter
 

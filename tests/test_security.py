@@ -220,7 +220,9 @@ def test_template_override_cannot_pull_files_into_the_pdf(tmp_path: Path, markup
 # --- properties: random Markdown and glossaries through the whole EPUB path ------------------
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÄéßçø", min_size=2, max_size=9)
-INLINE = st.text(alphabet=st.sampled_from(list("abcdef XYZ éü012*_`[]()!<>&#:;'\"\\~|-+=.,/?{}%$@^")), min_size=1, max_size=60)
+# No '^' or '@': '[^x]' without its note and '@key' without references are refusals now (tested with
+# their messages elsewhere), and this test is about what builds.
+INLINE = st.text(alphabet=st.sampled_from(list("abcdef XYZ éü012*_`[]()!<>&#:;'\"\\~|-+=.,/?{}%$")), min_size=1, max_size=60)
 
 
 def line_of(text: str) -> str:
