@@ -244,7 +244,7 @@ def test_parallel_make_builds_several_documents_safely(tmp_path: Path) -> None:
     result = subprocess.run(["make", "-j4", "all"], cwd=project, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     outputs = sorted(p.name for p in (project / "build").iterdir() if not p.name.startswith(".pdf-options"))
-    assert outputs == [f"{slug}.{fmt}" for slug in ("alpha", "beta", "gamma") for fmt in ("epub", "html", "pdf")]
+    assert outputs == [f"{slug}.{fmt}" for slug in ("alpha", "beta", "gamma") for fmt in ("bib", "epub", "html", "pdf")]
     assert all((project / "build" / n).read_bytes().startswith(b"%PDF-") for n in outputs if n.endswith(".pdf"))
     assert all((project / "build" / n).read_bytes().startswith(b"PK\x03\x04") for n in outputs if n.endswith(".epub"))
 
