@@ -19,13 +19,22 @@ def run_generator(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = Non
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
+def build_fixture(factory: pytest.TempPathFactory, slug: str, *commands: str, source: Path = FIXTURES,
+                  options: tuple[str, ...] = (), no_warnings: bool = False) -> Path:
+    """A new folder holding what each command (``pdf``, ``all``, ``handout`` ...) writes for the
+    document, run as a user runs it; a command that fails, or warns when none may, fails the test."""
+    out = factory.mktemp(slug)
+    for command in commands:
+        result = run_generator(command, slug, "--source", str(source), "--out", str(out), *options)
+        assert result.returncode == 0, f"{command} {slug} exited {result.returncode}:\n{result.stderr}"
+        assert not no_warnings or "warning" not in result.stderr, result.stderr
+    return out
+
+
 @pytest.fixture(scope="session")
 def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed briefing built (PDF and EPUB) into a temporary folder by the real command."""
-    out = tmp_path_factory.mktemp("seed-build")
-    result = run_generator("all", SEED, "--source", str(SOURCE), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+    """The seed briefing built (PDF, EPUB and web page) into a temporary folder by the real command."""
+    return build_fixture(tmp_path_factory, SEED, "all", source=SOURCE)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from generator import engine
-from tests.conftest import FIXTURES, ROOT, run_generator
+from tests.conftest import FIXTURES, ROOT, build_fixture
 from tests.helpers import hyphenation_points
 
 PRINT_FIXTURE = "print-features"
@@ -44,10 +44,7 @@ def fake_release(monkeypatch: pytest.MonkeyPatch, releases: dict[str, str]) -> N
 @pytest.fixture(scope="module")
 def fixture_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The print-features fixture (figure, links, long table, glossary) built by the real command."""
-    out = tmp_path_factory.mktemp("engine-pdf")
-    result = run_generator("pdf", PRINT_FIXTURE, "--source", str(FIXTURES), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / f"{PRINT_FIXTURE}.pdf"
+    return build_fixture(tmp_path_factory, PRINT_FIXTURE, "pdf") / f"{PRINT_FIXTURE}.pdf"
 
 
 # The version checks

@@ -16,7 +16,7 @@ from generator.templates import make_environment
 from generator.writers import BuildOptions, WriteContext
 from generator.writers.handout import folded
 from generator.writers.pdf import PdfWriter
-from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
+from tests.conftest import FIXTURES, SEED, SOURCE, build_fixture, run_generator
 from tests.helpers import squash, text_runs
 
 A4 = (595.275591, 841.889764)
@@ -109,10 +109,7 @@ def test_two_up_letter_sheets_in_reading_order() -> None:
 @pytest.fixture(scope="module")
 def seed_booklet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed briefing's booklet, built by the real command."""
-    out = tmp_path_factory.mktemp("booklet")
-    result = run_generator("handout", SEED, "--source", str(SOURCE), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / f"{SEED}-booklet.pdf"
+    return build_fixture(tmp_path_factory, SEED, "handout", source=SOURCE) / f"{SEED}-booklet.pdf"
 
 
 @pytest.fixture(scope="module")

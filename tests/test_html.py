@@ -11,27 +11,21 @@ import lxml.html
 import pytest
 
 from generator.build import check
-from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
+from tests.conftest import FIXTURES, SEED, SOURCE, build_fixture, run_generator
 
 WEB_DOC = "web-doc"
 
 
 @pytest.fixture(scope="module")
-def seed_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed briefing's web page, built by the real command."""
-    out = tmp_path_factory.mktemp("seed-html")
-    result = run_generator("html", SEED, "--source", str(SOURCE), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / f"{SEED}.html"
+def seed_html(seed_build: Path) -> Path:
+    """The seed briefing's web page, built with its PDF and EPUB by the real command."""
+    return seed_build / f"{SEED}.html"
 
 
 @pytest.fixture(scope="module")
 def fixture_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The web page of the fixture with pictures, footnotes and a table."""
-    out = tmp_path_factory.mktemp("fixture-html")
-    result = run_generator("html", WEB_DOC, "--source", str(FIXTURES), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / f"{WEB_DOC}.html"
+    return build_fixture(tmp_path_factory, WEB_DOC, "html") / f"{WEB_DOC}.html"
 
 
 def parse(path: Path) -> lxml.html.HtmlElement:

@@ -23,7 +23,7 @@ from generator import cldr, labels
 from generator.errors import SourceError
 from generator.labels import Labels, catalogue_names, labels_for, load_catalogue, placeholders, reference
 from generator.source import load_document
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import FIXTURES, build_fixture, run_generator
 from tests.helpers import NS, epub_xml, pdf_text
 
 FRENCH = "i18n-fr"
@@ -40,12 +40,7 @@ def forms(text: str | dict[str, str]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def french(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The French fixture built as PDF, EPUB and web page by the real command."""
-    out = tmp_path_factory.mktemp("french")
-    for command in ("all", "html"):
-        result = run_generator(command, FRENCH, "--source", str(FIXTURES), "--out", str(out))
-        assert result.returncode == 0, result.stderr
-        assert "warning" not in result.stderr
-    return out
+    return build_fixture(tmp_path_factory, FRENCH, "all", no_warnings=True)
 
 
 def text_of(element: etree._Element) -> str:

@@ -16,7 +16,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import build_fixture, run_generator
 from tests.helpers import NS, epub_xml, epubcheck_problems
 
 SLUG = "links"
@@ -25,11 +25,7 @@ SLUG = "links"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The links fixture built in all three formats."""
-    out = tmp_path_factory.mktemp("links")
-    for command in ("all", "html"):
-        result = run_generator(command, SLUG, "--source", str(FIXTURES), "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return out
+    return build_fixture(tmp_path_factory, SLUG, "all")
 
 
 def write_document(root: Path, chapters: dict[str, str], glossary: str = "", extra: str = "") -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import FIXTURES, build_fixture, run_generator
 
 SOURCE = FIXTURES / "dist"
 URL = "https://briefings.example.org/harbour-notes/"
@@ -19,10 +19,7 @@ LONG_POINT = ("  - The new quay changes the flow of goods through the port, and 
 @pytest.fixture(scope="module")
 def onepager(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """harbour-notes-onepager.pdf built by the real command."""
-    out = tmp_path_factory.mktemp("onepager")
-    result = run_generator("onepager", "harbour-notes", "--source", str(SOURCE), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / "harbour-notes-onepager.pdf"
+    return build_fixture(tmp_path_factory, "harbour-notes", "onepager", source=SOURCE) / "harbour-notes-onepager.pdf"
 
 
 def test_exactly_one_tagged_page(onepager: Path) -> None:

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from generator.templates import PROJECT_TEMPLATES, make_environment
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import FIXTURES, build_fixture, run_generator
 
 THEME_RED = (0xA3 / 255, 0x24 / 255, 0x2E / 255)  # tests/fixtures/themed/templates/print/theme.css
 PROJECT_TEAL = (0x0B / 255, 0x55 / 255, 0x63 / 255)  # templates/print/print.css
@@ -28,12 +28,9 @@ def uses(colours: list[tuple[float, ...]], colour: tuple[float, float, float]) -
 
 
 @pytest.fixture(scope="module")
-def themed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def themed_pdf(themed_build: Path) -> Path:
     """The themed fixture document's PDF, built by the real command."""
-    out = tmp_path_factory.mktemp("themed")
-    result = run_generator("pdf", "themed", "--source", str(FIXTURES), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / "themed.pdf"
+    return themed_build / "themed.pdf"
 
 
 def test_theme_css_changes_the_accent_colour(themed_pdf: Path, seed_pdf: Path) -> None:
@@ -76,12 +73,8 @@ THEME_LOGO = FIXTURES / "themed" / "images" / "logo.png"
 
 @pytest.fixture(scope="module")
 def themed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The themed fixture built as EPUB, web page, one-pager and booklet by the real commands."""
-    out = tmp_path_factory.mktemp("themed-all")
-    for command in ("epub", "html", "onepager", "handout"):
-        result = run_generator(command, "themed", "--source", str(FIXTURES), "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return out
+    """The themed fixture built as PDF, EPUB, web page, one-pager and booklet by the real commands."""
+    return build_fixture(tmp_path_factory, "themed", "all", "onepager", "handout")
 
 
 def test_theme_colour_reaches_the_one_pager_and_the_booklet(themed_build: Path) -> None:

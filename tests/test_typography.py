@@ -13,7 +13,7 @@ from generator.build import run_passes
 from generator.glossary import TermIndex
 from generator.tree import Fragment
 from generator.typography import NBSP, NNBSP, set_fragment, set_text
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import build_fixture
 from tests.helpers import NS, epub_xml, squash
 from tests.test_glossary import glossary, make_document
 
@@ -107,10 +107,7 @@ def test_glossary_matches_text_after_typography() -> None:
 @pytest.fixture(scope="module")
 def french_epub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small French fixture built as an EPUB by the real command."""
-    out = tmp_path_factory.mktemp("typography-fr")
-    result = run_generator("epub", "typography-fr", "--source", str(FIXTURES), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out / "typography-fr.epub"
+    return build_fixture(tmp_path_factory, "typography-fr", "epub") / "typography-fr.epub"
 
 
 def test_french_epub_xhtml(french_epub: Path) -> None:
