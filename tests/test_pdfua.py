@@ -172,6 +172,28 @@ def test_leader_dots_are_artifacts(seed_pdf: Path) -> None:
     assert dots > 40
 
 
+def test_one_link_annotation_per_line_of_a_link(reader: PdfReader) -> None:
+    """No two annotations of one Link on one page share a line (WeasyPrint wrote four per contents entry)."""
+    nums = parent_tree(reader)
+    lines: dict[tuple[int, int], list[list[float]]] = {}
+    for index, page in enumerate(reader.pages):
+        for annot in (a.get_object() for a in page.get("/Annots") or []):
+            if annot["/Subtype"] == "/Link":
+                ys = sorted(float(v) for v in annot["/Rect"][1::2])
+                key = (nums[int(annot["/StructParent"])].idnum, index)
+                assert not any(ys[0] <= other[1] and other[0] <= ys[1] for other in lines.get(key, [])), key
+                lines.setdefault(key, []).append(ys)
+
+
+def test_seed_contents_entry_is_one_annotation_over_the_line(seed_pdf: Path) -> None:
+    """Each of the seed's 6 contents entries is one annotation, from its number to its page number."""
+    reader = PdfReader(seed_pdf)
+    entries = [a.get_object() for a in reader.pages[0].get("/Annots") or []
+               if str(a.get_object().get("/Dest", "")).endswith("-title")]
+    assert len(entries) == 6
+    assert all(float(a["/Rect"][2]) - float(a["/Rect"][0]) > 300 for a in entries)
+
+
 def test_link_contents_is_a_description(reader: PdfReader) -> None:
     """A link annotation's /Contents says where it goes in words, not as the anchor's id."""
     annotations = list(link_annotations(reader))
@@ -233,3 +255,12 @@ def test_every_table_has_header_cells_with_a_scope(reader: PdfReader) -> None:
             assert element["/A"]["/O"] == "/Table" and element["/A"]["/Scope"] in ("/Column", "/Row")
         if element["/S"] == "/TD":
             assert all(str(name) in headers for name in element["/A"].get("/Headers", []))
+
+
+def test_small_objects_are_in_object_streams(seed_pdf: Path) -> None:
+    """After pypdf's repair the seed keeps pydyf's packing: structure elements in compressed object
+    streams, a cross-reference stream, and about WeasyPrint's size (146 KB, not pypdf's 226 KB)."""
+    reader = PdfReader(seed_pdf)
+    assert len(reader.xref_objStm) > 500
+    assert b"/Type /XRef" in seed_pdf.read_bytes()[-2000:] and b"\nxref\n" not in seed_pdf.read_bytes()
+    assert seed_pdf.stat().st_size < 160_000
