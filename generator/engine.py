@@ -648,36 +648,38 @@ class _TreeBuilder:
         page break goes on in the same element."""
         renamed: dict[str, Any] = {}
         for part in _kids(later, pdf):
-            repeated = part["S"] in REPEATED_PARTS and any(
-                self.html.get(f.number) is self.html.get(part.number) for f in _kids(first, pdf))
-            if repeated:
-                original = next(f for f in _kids(first, pdf) if self.html.get(f.number) is self.html.get(part.number))
+            original = self.drawn_before(part, first, pdf)
+            if original is not None:
                 renamed.update(zip((str(th["ID"].string) for th in _headers(part, pdf)),
                                    (th["ID"] for th in _headers(original, pdf))))
         for cell in _descendants(later, pdf):
             if cell["S"] == "/TD" and "Headers" in cell["A"]:
                 cell["A"]["Headers"] = _array([renamed.get(str(h.string), h) for h in cell["A"]["Headers"]])
-        self.adopt(first, later, pdf, renamed)
+        self.adopt(first, later, pdf, repeats=True)
 
-    def adopt(self, first: Any, later: Any, pdf: Any, renamed: dict[str, Any] | None = None) -> None:
-        """Move ``later``'s kids into ``first`` (the same HTML element, cut by a page break), in order."""
+    def drawn_before(self, part: Any, first: Any, pdf: Any) -> Any | None:
+        """The header or footer row group of ``first`` that ``part`` draws again, if it is one."""
+        if part["S"] not in REPEATED_PARTS:
+            return None
+        return next((f for f in _kids(first, pdf) if self.html.get(f.number) is self.html.get(part.number)), None)
+
+    def adopt(self, first: Any, later: Any, pdf: Any, repeats: bool = False) -> None:
+        """Move ``later``'s kids into ``first`` (the same HTML element, cut by a page break), in order;
+        with ``repeats``, leave out the row groups ``first`` already has (a table's repeated header)."""
         for kid in list(later["K"]):
             obj = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
             if obj is None:  # marked content straight in the element: referenced with its page
                 first["K"].append(_marked_reference(kid, later["Pg"]))
-                continue
-            if obj.get("Type") != "/StructElem":
+            elif obj.get("Type") != "/StructElem":
                 first["K"].append(kid)
-                continue
-            if renamed is not None and obj["S"] in REPEATED_PARTS and any(
-                    self.html.get(f.number) is self.html.get(obj.number) for f in _kids(first, pdf)):
-                continue  # drawn again: out of the tree, an artifact
-            last = next(reversed(list(_kids(first, pdf))), None)
-            if last is not None and obj.number in self.html and self.html.get(last.number) is self.html[obj.number]:
-                self.adopt(last, obj, pdf)
-                continue
-            obj["P"] = first.reference
-            first["K"].append(kid)
+            elif repeats and self.drawn_before(obj, first, pdf) is not None:
+                continue  # out of the tree, so pdf_tags.py makes it an artifact
+            elif (last := next(reversed(list(_kids(first, pdf))), None)) is not None \
+                    and obj.number in self.html and self.html.get(last.number) is self.html[obj.number]:
+                self.adopt(last, obj, pdf)  # a row group or row cut by the page break
+            else:
+                obj["P"] = first.reference
+                first["K"].append(kid)
 
 
 def _number(reference: bytes) -> int:

@@ -7,8 +7,9 @@ uncompressed: the ~700 structure elements, annotations and dictionaries that Wea
 written once more as pydyf would write it: every object that is not a stream goes, in
 object order, into ``/ObjStm`` streams of at most ``PER_STREAM`` objects, and the cross-reference
 table becomes a compressed ``/XRef`` stream (both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4).
-Streams, already compressed, are copied as they are. Object numbers, order and zlib's level
-are fixed, so the same input gives the same bytes.
+Streams, already compressed, are copied as they are; objects nothing refers to any more (the
+annotations merged into one, the header rows left out of the tree) are not written. Object
+numbers, order and zlib's level are fixed, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import zlib
 from io import BytesIO
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, PdfObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, PdfObject, StreamObject
 
 PER_STREAM = 100  # objects per object stream, as pydyf packs them (a reader decompresses one stream per lookup)
 LEVEL = 9  # zlib's level, fixed: the bytes must not depend on a default
@@ -28,13 +29,14 @@ def pack_objects(pdf: bytes) -> bytes:
     """``pdf`` (a file pypdf wrote, no incremental updates) with its non-stream objects in object streams."""
     reader = PdfReader(BytesIO(pdf))
     size = int(reader.trailer["/Size"])
-    objects = {number: reader.get_object(number) for number in range(1, size)}
+    used = reachable(reader.trailer)
+    objects = {number: reader.get_object(number) if number in used else None for number in range(1, size)}
     small = [number for number, obj in objects.items() if obj is not None and not isinstance(obj, StreamObject)]
     out = BytesIO()
     out.write(pdf[:pdf.index(b"\n") + 1] + b"%\xe2\xe3\xcf\xd3\n")  # the original version line, then binary bytes
     entries: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
     for number, obj in objects.items():
-        if obj is None:  # a free number (pypdf writes none, but a reader must not be misled)
+        if obj is None:  # a free number: an object nothing refers to any more (a merged annotation)
             entries[number] = (0, 0, 0)
         elif isinstance(obj, StreamObject):
             entries[number] = (1, out.tell(), 0)
@@ -50,6 +52,24 @@ def pack_objects(pdf: bytes) -> bytes:
     write_object(out, xref, xref_stream(entries, reader.trailer))
     out.write(b"startxref\n%d\n%%%%EOF\n" % entries[xref][1])
     return out.getvalue()
+
+
+def reachable(trailer: DictionaryObject) -> set[int]:
+    """The numbers of the objects the trailer reaches: what the repair left unreferenced is not written."""
+    seen: set[int] = set()
+    pending: list[PdfObject] = [trailer.raw_get(key) for key in ("/Root", "/Info") if key in trailer]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                continue
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # streams too
+            pending.extend(obj.raw_get(key) for key in obj)
+        elif isinstance(obj, ArrayObject):
+            pending.extend(obj)
+    return seen
 
 
 def serialised(obj: PdfObject) -> bytes:

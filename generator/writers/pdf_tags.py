@@ -12,7 +12,11 @@ are fixed here, after layout, on the PDF's objects with pypdf:
 - a link annotation's ``/Contents`` (WeasyPrint writes the target's id) becomes the words the
   writer gives for its target and the page the target is on.
 
-Everything here is deterministic (no dates, no random ids), so builds stay reproducible.
+The first three read the shapes WeasyPrint 70 writes (its marked-content syntax, the Links three
+deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are told
+to WeasyPrint while it tags (``engine.notes_and_whole_tables``). pypdf writes no object streams,
+so the result is packed again (pdf_pack.py). Everything here is deterministic (no dates, no
+random ids), so builds stay reproducible.
 """
 
 from __future__ import annotations
