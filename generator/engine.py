@@ -64,8 +64,15 @@ MISSING_GLYPHS = Patch("missing-glyph check", "WeasyPrint", "weasyprint", "70",
                        "characters no font has are not found (the PDF may show empty boxes)")
 LICENCE_XMP = Patch("licence in XMP", "WeasyPrint", "weasyprint", "70",
                     "the PDF's XMP does not name the licence (the colophon still does)")
+NOTES_AND_TABLES = Patch("footnote and table tagging", "WeasyPrint", "weasyprint", "70",
+                         "footnotes stay Span elements and a table over pages is one Table per page")
+# Not a reach-in but a reading of WeasyPrint 70's output: generator/writers/pdf_tags.py
+# repairs the structure tree by the shapes this release writes (its marked-content syntax,
+# a contents entry's Links three deep, a heading's anonymous block as a second H1).
+TAG_REPAIR = Patch("structure-tree repair", "WeasyPrint", "weasyprint", "70",
+                   "the structure tree is left as WeasyPrint wrote it (page furniture, leader dots, nested Links)")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS, LICENCE_XMP)
+           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -523,3 +530,200 @@ def rgb_to_cmyk(red: float, green: float, blue: float) -> tuple[float, float, fl
         return (0.0, 0.0, 0.0, round(black, 4))
     cyan, magenta, yellow = ((1 - channel - black) / (1 - black) for channel in clamp)
     return (round(cyan, 4), round(magenta, 4), round(yellow, 4), round(black, 4))
+
+
+# Accessibility: footnotes and tables in WeasyPrint 70's structure tree
+
+
+@contextlib.contextmanager
+def notes_and_whole_tables() -> Iterator[None]:
+    """Tag the PDF written during the block with each footnote a ``Note`` beside its call and
+    each table one ``Table``, however many pages it runs over.
+
+    WeasyPrint 70 builds the structure tree page by page (``_build_box_tree`` in
+    ``weasyprint/pdf/tags.py``, which calls itself through its module): a footnote is a
+    ``Span`` in the page's footnote area, far from its call, and a table split by a page break
+    is a new ``Table`` on each page, its header row (repeated by ``thead``) tagged again each
+    time. Only that function still knows which box is a footnote and which HTML element a
+    box comes from, so the fix wraps it for the block and puts it back afterwards. A
+    repeated header row is left out of the tree, so generator/writers/pdf_tags.py makes it a
+    pagination artifact.
+    """
+    if not applies(NOTES_AND_TABLES):
+        yield
+        return
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+    tags._build_box_tree = _TreeBuilder(original).build
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
+# The structure type WeasyPrint 70 gives each part of a table, by HTML tag.
+TABLE_PARTS = {"table": "/Table", "thead": "/THead", "tbody": "/TBody", "tfoot": "/TFoot", "tr": "/TR",
+               "th": "/TH", "td": "/TD"}
+REPEATED_PARTS = frozenset({"/THead", "/TFoot"})  # drawn again on every page a table runs over
+ROW_SCOPES = frozenset({"row", "rowgroup"})  # WeasyPrint 70 takes these as row headers, any other th as a column's
+
+
+class _TreeBuilder:
+    """WeasyPrint 70's ``_build_box_tree`` with footnotes as Notes and split tables joined.
+
+    One instance lives for one PDF: it remembers each footnote's call, each Note, and the
+    first element of every table part, by HTML element, across the pages.
+    """
+
+    def __init__(self, build_box_tree: Callable[..., Iterator[Any]]) -> None:
+        self.original = build_box_tree
+        self.calls: dict[Any, tuple[Any, Any]] = {}  # footnote's HTML element -> (call's parent, call)
+        self.notes: dict[Any, Any] = {}  # footnote's HTML element -> its Note
+        self.tables: dict[Any, Any] = {}  # table's HTML element -> its first Table
+        self.html: dict[int, Any] = {}  # a table part's object number -> its HTML element
+
+    def build(self, box: Any, parent: Any, pdf: Any, page: int, nums: Any, annotations: Any,
+              tags: Any) -> Iterator[Any]:
+        """The elements of ``box``, as WeasyPrint's function yields them, fixed."""
+        from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox
+
+        if isinstance(box, FootnoteAreaBox) and not any(isinstance(c, LineBox) for c in box.children):
+            yield from self.footnote_area(box, parent, pdf, page, nums, annotations, tags)
+            return
+        for element in self.original(box, parent, pdf, page, nums, annotations, tags):
+            if self.kept(box, element, pdf):
+                yield element
+
+    def kept(self, box: Any, element: Any, pdf: Any) -> bool:
+        """Fix the element made for ``box``; False when it continues a table already in the tree."""
+        tag = box.element_tag or ""
+        if tag.endswith("::footnote-call") and element["S"] == "/NonStruct":
+            element["S"] = "/Reference"
+            self.calls[box.element] = (pdf.objects[_number(element["P"])], element)
+        elif tag.endswith("::footnote-marker") and element["S"] == "/NonStruct":
+            element["S"] = "/Lbl"
+        elif TABLE_PARTS.get(tag) == element["S"]:
+            self.html[element.number] = box.element
+            if tag == "th":
+                scope = box.element.get("scope", "").lower()
+                element["A"]["Scope"] = "/Row" if scope in ROW_SCOPES else "/Column"
+            elif tag == "table":
+                first = self.tables.setdefault(box.element, element)
+                if first is not element:
+                    self.join_table(first, element, pdf)
+                    return False
+        return True
+
+    def footnote_area(self, area: Any, parent: Any, pdf: Any, page: int, nums: Any, annotations: Any,
+                      tags: Any) -> Iterator[Any]:
+        """Each footnote of a page's footnote area as a ``Note`` just after its call, its marker the ``Lbl``.
+
+        The area itself (a ``NonStruct`` of no text of its own) is left out.
+        """
+        for footnote in area.children:
+            call = self.calls.get(footnote.element)
+            if call is None:  # no call seen: the note stays where WeasyPrint puts it
+                yield from self.build(footnote, parent, pdf, page, nums, annotations, tags)
+                continue
+            host, reference = call
+            for element in self.build(footnote, host, pdf, page, nums, annotations, tags):
+                first = self.notes.setdefault(footnote.element, element)
+                if first is element:
+                    element["S"] = "/Note"
+                    element["ID"] = _pdf_string(self.note_id(footnote.element))
+                    host["K"].insert(host["K"].index(reference.reference) + 1, element.reference)
+                else:  # the rest of a note that did not fit on its page
+                    self.adopt(first, element, pdf)
+
+    def note_id(self, html: Any) -> str:
+        """The note's HTML id (``fn-ch1-1``), or ``note-n`` for a note without one (a web link's address)."""
+        used = {str(note["ID"].string) for note in self.notes.values() if "ID" in note}
+        wanted = html.get("id") or f"note-{len(self.notes)}"
+        return wanted if wanted not in used else f"{wanted}-{len(self.notes)}"
+
+    def join_table(self, first: Any, later: Any, pdf: Any) -> None:
+        """Give the page's part of a table to its first ``Table``: header rows drawn again are left
+        out and the cells that named them name the first ones; a row group or row cut by the
+        page break goes on in the same element."""
+        renamed: dict[str, Any] = {}
+        for part in _kids(later, pdf):
+            original = self.drawn_before(part, first, pdf)
+            if original is not None:
+                renamed.update(zip((str(th["ID"].string) for th in _headers(part, pdf)),
+                                   (th["ID"] for th in _headers(original, pdf))))
+        for cell in _descendants(later, pdf):
+            if cell["S"] == "/TD" and "Headers" in cell["A"]:
+                cell["A"]["Headers"] = _array([renamed.get(str(h.string), h) for h in cell["A"]["Headers"]])
+        self.adopt(first, later, pdf, repeats=True)
+
+    def drawn_before(self, part: Any, first: Any, pdf: Any) -> Any | None:
+        """The header or footer row group of ``first`` that ``part`` draws again, if it is one."""
+        if part["S"] not in REPEATED_PARTS:
+            return None
+        return next((f for f in _kids(first, pdf) if self.html.get(f.number) is self.html.get(part.number)), None)
+
+    def adopt(self, first: Any, later: Any, pdf: Any, repeats: bool = False) -> None:
+        """Move ``later``'s kids into ``first`` (the same HTML element, cut by a page break), in order;
+        with ``repeats``, leave out the row groups ``first`` already has (a table's repeated header)."""
+        for kid in list(later["K"]):
+            obj = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+            if obj is None:  # marked content straight in the element: referenced with its page
+                first["K"].append(_marked_reference(kid, later["Pg"]))
+            elif obj.get("Type") != "/StructElem":
+                first["K"].append(kid)
+            elif repeats and self.drawn_before(obj, first, pdf) is not None:
+                continue  # out of the tree, so pdf_tags.py makes it an artifact
+            elif (last := next(reversed(list(_kids(first, pdf))), None)) is not None \
+                    and obj.number in self.html and self.html.get(last.number) is self.html[obj.number]:
+                self.adopt(last, obj, pdf)  # a row group or row cut by the page break
+            else:
+                obj["P"] = first.reference
+                first["K"].append(kid)
+
+
+def _number(reference: bytes) -> int:
+    """The object number of a pydyf reference (``b"12 0 R"``)."""
+    return int(reference.split()[0])
+
+
+def _kids(element: Any, pdf: Any) -> Iterator[Any]:
+    """The structure elements among a pydyf element's kids."""
+    for kid in element["K"]:
+        if isinstance(kid, bytes):
+            obj = pdf.objects[_number(kid)]
+            if obj.get("Type") == "/StructElem":
+                yield obj
+
+
+def _descendants(element: Any, pdf: Any) -> Iterator[Any]:
+    """Every structure element under a pydyf element."""
+    for kid in _kids(element, pdf):
+        yield kid
+        yield from _descendants(kid, pdf)
+
+
+def _headers(part: Any, pdf: Any) -> list[Any]:
+    """The header cells of a row group, in order."""
+    return [cell for cell in _descendants(part, pdf) if cell["S"] == "/TH"]
+
+
+def _pdf_string(text: str) -> Any:
+    """A pydyf string."""
+    import pydyf
+
+    return pydyf.String(text)
+
+
+def _array(items: list[Any]) -> Any:
+    """A pydyf array."""
+    import pydyf
+
+    return pydyf.Array(items)
+
+
+def _marked_reference(mcid: int, page: Any) -> Any:
+    """A pydyf ``/MCR`` for marked content of another page than its element's."""
+    import pydyf
+
+    return pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": mcid})

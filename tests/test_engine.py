@@ -372,12 +372,13 @@ def patched_attributes() -> dict[str, object]:
     import pydyf
     from ebooklib import epub
     from weasyprint.layout import inline
-    from weasyprint.pdf import metadata, stream
+    from weasyprint.pdf import metadata, stream, tags
 
     logger = logging.getLogger(engine.PROGRESS_LOGGER)
     return {
         "weasyprint.pdf.stream.Stream.set_color": stream.Stream.__dict__["set_color"],
         "weasyprint.pdf.metadata.uuid4": metadata.uuid4,
+        "weasyprint.pdf.tags._build_box_tree": tags._build_box_tree,
         "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
         "weasyprint.layout.inline.split_first_line": inline.split_first_line,
         "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
@@ -444,3 +445,78 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
     assert patched_attributes() == before
     lines = capsys.readouterr().err.splitlines()
     assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution]) for patch in engine.PATCHES)
+
+
+# The structure tree: footnotes and split tables (engine.py), WeasyPrint 70's shapes (pdf_tags.py)
+
+TAGGED_HTML = ("""<html lang="en"><head><title>T</title><style>
+@page { size: 120mm 80mm; margin: 12mm; @bottom-center { content: "Page " counter(page) } }
+.note { float: footnote }
+</style></head><body><p>A claim<span class="note" id="fn-1">Its source.</span> and more.</p>
+<table><thead><tr><th>Year</th><th>Value</th></tr></thead><tbody>"""
+               + "".join(f"<tr><td>{1950 + i}</td><td>{i}</td></tr>" for i in range(30))
+               + "</tbody></table></body></html>")
+
+
+def tagged_pdf() -> bytes:
+    """TAGGED_HTML (a footnote, a table over three pages, a footer) as WeasyPrint's PDF/UA, with the tagging fix if it applies."""
+    from weasyprint import HTML
+
+    with engine.notes_and_whole_tables():
+        return HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def structure(pdf: bytes) -> list[Any]:
+    """Every element of a PDF's structure tree, depth first."""
+    def walk(element: Any) -> Any:
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            obj = kid.get_object()
+            if hasattr(obj, "get") and "/S" in obj:
+                yield obj
+                yield from walk(obj)
+    return list(walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"].get_object()))
+
+
+def test_footnotes_and_split_tables_are_tagged_whole_on_weasyprint_70(capsys: pytest.CaptureFixture[str]) -> None:
+    """WeasyPrint 70: the footnote is a Note with its HTML id after its call, the table over pages one Table with one
+    THead of scoped TH; WeasyPrint's tree builder is put back afterwards."""
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+    pdf = tagged_pdf()
+    assert tags._build_box_tree is original and len(PdfReader(io.BytesIO(pdf)).pages) >= 2
+    found = structure(pdf)
+    kinds = Counter(str(e["/S"]) for e in found)
+    assert [str(e["/ID"]) for e in found if e["/S"] == "/Note"] == ["fn-1"]
+    assert (kinds["/Table"], kinds["/THead"], kinds["/TH"], kinds["/TR"]) == (1, 1, 2, 31)
+    assert all(e["/A"]["/Scope"] == "/Column" for e in found if e["/S"] == "/TH")
+    assert capsys.readouterr().err == ""
+
+
+def test_footnote_and_table_tagging_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """WeasyPrint 71.0: WeasyPrint's own tree (no Note, a Table a page), and one warning line."""
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    kinds = Counter(str(e["/S"]) for e in structure(tagged_pdf()))
+    assert kinds["/Note"] == 0 and kinds["/Table"] >= 2
+    assert capsys.readouterr().err == engine.NOTES_AND_TABLES.warning("71.0") + "\n"
+
+
+def test_tag_repair_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The post-pass reads WeasyPrint 70's shapes: on 70 the footer becomes a pagination artifact, on 71.0 the
+    page streams are left as WeasyPrint wrote them, with one warning line."""
+    from weasyprint import HTML
+
+    from generator.writers.pdf_tags import repair_tags
+
+    raw = HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1")
+
+    def streams(pdf: bytes) -> list[bytes]:
+        return [page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+    assert all(b"/Pagination" in data for data in streams(repair_tags(raw)))
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    assert streams(repair_tags(raw)) == streams(raw)
+    assert capsys.readouterr().err == engine.TAG_REPAIR.warning("71.0") + "\n"

@@ -172,6 +172,28 @@ def test_leader_dots_are_artifacts(seed_pdf: Path) -> None:
     assert dots > 40
 
 
+def test_one_link_annotation_per_line_of_a_link(reader: PdfReader) -> None:
+    """No two annotations of one Link on one page share a line (WeasyPrint wrote four per contents entry)."""
+    nums = parent_tree(reader)
+    lines: dict[tuple[int, int], list[list[float]]] = {}
+    for index, page in enumerate(reader.pages):
+        for annot in (a.get_object() for a in page.get("/Annots") or []):
+            if annot["/Subtype"] == "/Link":
+                ys = sorted(float(v) for v in annot["/Rect"][1::2])
+                key = (nums[int(annot["/StructParent"])].idnum, index)
+                assert not any(ys[0] <= other[1] and other[0] <= ys[1] for other in lines.get(key, [])), key
+                lines.setdefault(key, []).append(ys)
+
+
+def test_seed_contents_entry_is_one_annotation_over_the_line(seed_pdf: Path) -> None:
+    """Each of the seed's 6 contents entries is one annotation, from its number to its page number."""
+    reader = PdfReader(seed_pdf)
+    entries = [a.get_object() for a in reader.pages[0].get("/Annots") or []
+               if str(a.get_object().get("/Dest", "")).endswith("-title")]
+    assert len(entries) == 6
+    assert all(float(a["/Rect"][2]) - float(a["/Rect"][0]) > 300 for a in entries)
+
+
 def test_link_contents_is_a_description(reader: PdfReader) -> None:
     """A link annotation's /Contents says where it goes in words, not as the anchor's id."""
     annotations = list(link_annotations(reader))
@@ -189,17 +211,56 @@ def test_seed_links_say_where_they_go(seed_pdf: Path) -> None:
     assert "Minority investment in the text, page 3" in contents
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: footnotes not yet tagged as Note")
-def test_footnotes_are_notes(seed_pdf: Path) -> None:
-    """The seed's footnotes are Note elements."""
-    assert any(e["/S"] == "/Note" for e, _ in elements(PdfReader(seed_pdf)))
+def test_seed_footnotes_are_notes(seed_pdf: Path) -> None:
+    """The seed's footnote is a Note whose /ID is its HTML id (PDF/UA-1 7.9)."""
+    notes = [e for e, _ in elements(PdfReader(seed_pdf)) if e["/S"] == "/Note"]
+    assert [str(note["/ID"]) for note in notes] == ["ch4-fn1"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: a table across pages is still one Table per page")
+def test_each_note_follows_its_call_and_starts_with_its_label(reader: PdfReader) -> None:
+    """Every footnote call is a Reference followed by its Note in the same element; each Note has a
+    unique /ID and starts with its marker as a Lbl (no footnote is left a Span at the page foot)."""
+    found = elements(reader)
+    notes = [e for e, _ in found if e["/S"] == "/Note"]
+    calls = [e for e, _ in found if e["/S"] == "/Reference"]
+    assert len(notes) == len(calls)
+    assert len({str(note["/ID"]) for note in notes}) == len(notes)
+    for note in notes:
+        siblings = [k.get_object() for k in kids(note["/P"].get_object())]
+        before = siblings[siblings.index(note) - 1]
+        assert before["/S"] == "/Reference"
+        assert next(children(note))["/S"] == "/Lbl"
+
+
 def test_long_table_is_one_table_with_scoped_headers(fixture_pdfs: dict[str, Path]) -> None:
-    """print-features' long table is one Table whose header cells are TH with /Scope, tagged once."""
+    """print-features' long table, which runs over pages, is one Table whose header row is tagged once."""
     found = elements(PdfReader(fixture_pdfs["print-features"]))
     tables = [e for e, _ in found if e["/S"] == "/Table"]
-    headers = [e for e, _ in found if e["/S"] == "/TH"]
     assert len(tables) == 1
-    assert headers and all("/Scope" in e["/A"] for e in headers)
+    rows = [e for e, ancestors in found if e["/S"] == "/TR" and tables[0] in ancestors]
+    assert len(rows) == 71  # the header row and the 70 rows of 02-tables.md
+    assert len({e.raw_get("/Pg").idnum for e, ancestors in found if e["/S"] == "/TD"}) >= 2
+    assert [e["/S"] for e, _ in found].count("/THead") == 1
+    assert [e["/S"] for e, _ in found].count("/TH") == 3
+
+
+def test_every_table_has_header_cells_with_a_scope(reader: PdfReader) -> None:
+    """Each table has TH cells, each scoped to a column or a row, and each cell's /Headers names a TH in the tree."""
+    found = elements(reader)
+    headers = {str(e["/ID"]): e for e, _ in found if e["/S"] == "/TH"}
+    for table in (e for e, _ in found if e["/S"] == "/Table"):
+        assert any(e["/S"] == "/TH" for e, _ in walk(table))
+    for element, _ in found:
+        if element["/S"] == "/TH":
+            assert element["/A"]["/O"] == "/Table" and element["/A"]["/Scope"] in ("/Column", "/Row")
+        if element["/S"] == "/TD":
+            assert all(str(name) in headers for name in element["/A"].get("/Headers", []))
+
+
+def test_small_objects_are_in_object_streams(seed_pdf: Path) -> None:
+    """After pypdf's repair the seed keeps pydyf's packing: structure elements in compressed object
+    streams, a cross-reference stream, and about WeasyPrint's size (146 KB, not pypdf's 226 KB)."""
+    reader = PdfReader(seed_pdf)
+    assert len(reader.xref_objStm) > 500
+    assert b"/Type /XRef" in seed_pdf.read_bytes()[-2000:] and b"\nxref\n" not in seed_pdf.read_bytes()
+    assert seed_pdf.stat().st_size < 160_000

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from generator.engine import layout_tuning, preload_hyphenation
+from generator.engine import layout_tuning, notes_and_whole_tables, preload_hyphenation
 from generator.errors import Problem, SourceError
 from generator.fetch import SandboxedFetcher, refuse_attachments
 from generator.guard import checked_template_pictures
@@ -46,7 +46,9 @@ class OnePagerWriter:
                 raise SourceError([too_long(ctx, self.pages_needed(ctx, markup, rendered))])
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
-            data = repair_tags(rendered.write_pdf(**pdf_options(ctx)))
+            with notes_and_whole_tables():
+                written = rendered.write_pdf(**pdf_options(ctx))
+            data = repair_tags(written)
         return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager{variant_suffix(ctx.options, marked=False)}.pdf", data)]
 
     def html(self, ctx: WriteContext) -> str:

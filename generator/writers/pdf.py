@@ -29,7 +29,8 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup
 
-from generator.engine import hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs, preload_hyphenation
+from generator.engine import (hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs,
+                              notes_and_whole_tables, preload_hyphenation)
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, use_anchors
@@ -111,7 +112,9 @@ class PdfWriter:
             licence = ctx.document.meta.licence  # the licence, where PDF readers and asset managers look for it
             licence_in_xmp(rendered.metadata, rights_statement(licence) if licence else "",
                            LICENCES[licence].url if licence else "")
-            pdf = repair_tags(rendered.write_pdf(finisher=self.finisher(ctx), **options), link_describer(ctx.document))  # glyphs are chosen as the text is drawn, here
+            with notes_and_whole_tables():  # glyphs are chosen as the text is drawn, here
+                written = rendered.write_pdf(finisher=self.finisher(ctx), **options)
+            pdf = repair_tags(written, link_describer(ctx.document))
         if missing:
             raise SourceError(glyph_problems(ctx.document, missing))
         return pdf

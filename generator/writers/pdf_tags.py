@@ -8,11 +8,15 @@ are fixed here, after layout, on the PDF's objects with pypdf:
 - marked content that the tree does not reach is page furniture: its ``BDC`` becomes
   ``/Artifact <</Type /Pagination>>`` and the parent tree forgets it;
 - leader dots (text of a ``Link`` two ``Link``\\ s deep) become layout artifacts;
-- every link keeps one ``Link`` element, holding all its text and all its annotations;
+- every link keeps one ``Link`` element, holding all its text and one annotation a line;
 - a link annotation's ``/Contents`` (WeasyPrint writes the target's id) becomes the words the
   writer gives for its target and the page the target is on.
 
-Everything here is deterministic (no dates, no random ids), so builds stay reproducible.
+The first three read the shapes WeasyPrint 70 writes (its marked-content syntax, the Links three
+deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are told
+to WeasyPrint while it tags (``engine.notes_and_whole_tables``). pypdf writes no object streams,
+so the result is packed again (pdf_pack.py). Everything here is deterministic (no dates, no
+random ids), so builds stay reproducible.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
+    FloatObject,
     IndirectObject,
     NameObject,
     NullObject,
@@ -32,6 +37,9 @@ from pypdf.generic import (
     PdfObject,
     TextStringObject,
 )
+
+from generator.engine import TAG_REPAIR, applies
+from generator.writers.pdf_pack import pack_objects
 
 # WeasyPrint writes each marked-content opening as "/Tag\n<</MCID n>>\nBDC".
 MARKED_CONTENT = re.compile(rb"/\w+\n<</MCID (\d+)>>\nBDC")
@@ -43,10 +51,26 @@ Describe = Callable[[str, int], str | None]  # (target id, its page from 1) -> t
 
 
 def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
-    """The PDF with page furniture and leader dots made artifacts, one ``Link`` per link and links described."""
+    """The PDF with page furniture and leader dots made artifacts, one ``Link`` per link and links described.
+
+    The repairs read the shapes WeasyPrint 70 writes; on another release they are skipped (one
+    warning line, engine.TAG_REPAIR) and only the links' descriptions are written.
+    """
     reader = PdfReader(BytesIO(pdf))
     targets = target_pages(reader)
     writer = PdfWriter(clone_from=reader)
+    if applies(TAG_REPAIR):
+        repair_structure(writer)
+    if describe is not None:
+        describe_links(writer, targets, describe)
+    writer.pdf_header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
+    out = BytesIO()
+    writer.write(out)
+    return pack_objects(out.getvalue())  # pypdf writes no object streams: 226 KB instead of 146 for the seed
+
+
+def repair_structure(writer: PdfWriter) -> None:
+    """Furniture and leader dots as artifacts, one ``Link`` per link with one annotation a line, one element per heading."""
     root = writer.root_object["/StructTreeRoot"].get_object()
     pages = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
     nums = parent_tree(root)
@@ -56,14 +80,9 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     merge_nested_headings(root, nums, pages)
     for index, page in enumerate(writer.pages):
         mark_artifacts(page, index, furniture, leaders)
+        merge_line_annotations(page, nums)
     forget_marks(nums, furniture | leaders)
     store_parent_tree(root, nums)
-    if describe is not None:
-        describe_links(writer, targets, describe)
-    writer.pdf_header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
-    out = BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def parent_tree(root: DictionaryObject) -> dict[int, PdfObject]:
@@ -220,6 +239,59 @@ def mark_artifacts(page: DictionaryObject, index: int, furniture: set[Mark], lea
         return PAGINATION if mark in furniture else LAYOUT if mark in leaders else match[0]
 
     stream.set_data(MARKED_CONTENT.sub(opening, stream.get_data()))
+
+
+def merge_line_annotations(page: DictionaryObject, nums: dict[int, PdfObject]) -> None:
+    """One link annotation per line of a link, its /Rect the union of the line's.
+
+    WeasyPrint writes an annotation for each box of a link: a contents entry has four on one
+    line (the entry, its number, its leader, its page number), so a screen reader announced
+    four links. Those of one ``Link`` element to one target whose rectangles share a line
+    become the first of them (its /StructParent kept); the others leave the page, the element
+    and the parent tree. A link broken over two lines keeps one annotation a line.
+    """
+    annotations = page.get("/Annots")
+    if not annotations:
+        return
+    kept = ArrayObject()
+    lines: dict[tuple[int, str], list[DictionaryObject]] = {}
+    for reference in annotations:
+        annot = reference.get_object()
+        owner = nums.get(int(annot.get("/StructParent", -1)))
+        if annot.get("/Subtype") != "/Link" or not isinstance(owner, IndirectObject):
+            kept.append(reference)
+            continue
+        group = lines.setdefault((owner.idnum, repr(annot.get("/Dest", annot.get("/A")))), [])
+        line = next((first for first in group if same_line(first, annot)), None)
+        if line is None:
+            group.append(annot)
+            kept.append(reference)
+            continue
+        line[NameObject("/Rect")] = union(line["/Rect"], annot["/Rect"])
+        drop_annotation(owner.get_object(), annot, nums)
+    page[NameObject("/Annots")] = kept
+
+
+def same_line(first: DictionaryObject, other: DictionaryObject) -> bool:
+    """Whether two annotations' rectangles overlap vertically (a zero-height one touching counts)."""
+    a, b = sorted(float(v) for v in first["/Rect"][1::2]), sorted(float(v) for v in other["/Rect"][1::2])
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def union(first: ArrayObject, other: ArrayObject) -> ArrayObject:
+    """The smallest rectangle holding both, as [left bottom right top]."""
+    xs = [float(v) for v in (*first[0::2], *other[0::2])]
+    ys = [float(v) for v in (*first[1::2], *other[1::2])]
+    return ArrayObject(FloatObject(round(v, 4)) for v in (min(xs), min(ys), max(xs), max(ys)))
+
+
+def drop_annotation(link: DictionaryObject, annot: DictionaryObject, nums: dict[int, PdfObject]) -> None:
+    """Take an annotation out of its ``Link``'s kids and out of the parent tree."""
+    number = annot.indirect_reference.idnum
+    link[NameObject("/K")] = ArrayObject(k for k in kids(link) if not (
+        isinstance(k.get_object(), DictionaryObject) and k.get_object().get("/Type") == "/OBJR"
+        and k.get_object().raw_get("/Obj").idnum == number))
+    del nums[int(annot["/StructParent"])]
 
 
 def forget_marks(nums: dict[int, PdfObject], marks: set[Mark]) -> None:
