@@ -43,6 +43,10 @@ PASSES: tuple[tuple[str, Pass], ...] = (
 # The editions a reader cites the briefing from: building all of them at once (`all`, `make`,
 # `dist`) writes <slug>.bib beside them; a single format's build writes only its own file.
 CITED_WITH = frozenset({"pdf", "epub", "html"})
+# The formats that render in a moment (about 1 s for a 300-page report, where its PDF takes
+# 20 s): a staged build (the watch) writes each of them first, so that the author of a long
+# document reads the change on the web page while the PDF is being laid out.
+QUICK_FORMATS = ("html", "epub")
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,40 @@ def render_document(document: Document, formats: list[str], out_dir: Path, optio
         ctx = WriteContext(document=document, env=env, options=options, out_dir=out_dir)
         with (progress or silent()).stage(f"render {name}", document.slug):
             outputs.extend(writer_for(name).render(ctx))
-    if CITED_WITH <= set(formats):
-        outputs.append(Output(out_dir / f"{document.slug}.bib", bibtex(document).encode("utf-8")))
-    return outputs
+    return outputs + citation_record(document, formats, out_dir)
+
+
+def citation_record(document: Document, formats: list[str], out_dir: Path) -> list[Output]:
+    """<slug>.bib when the formats are the editions a reader cites (CITED_WITH), else nothing."""
+    if not CITED_WITH <= set(formats):
+        return []
+    return [Output(out_dir / f"{document.slug}.bib", bibtex(document).encode("utf-8"))]
+
+
+def stages(formats: list[str]) -> list[list[str]]:
+    """The formats in the order a staged build writes them: each quick one alone, then the rest together."""
+    quick = [[name] for name in QUICK_FORMATS if name in formats]
+    rest = [name for name in FORMATS if name in formats and name not in QUICK_FORMATS]
+    return quick + ([rest] if rest else [])
+
+
+def build_in_stages(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions,
+                    progress: Progress, staged: Callable[[list[str]], None]) -> BuildResult:
+    """Build as build() does, but write each stage's files as soon as they have rendered, the quick
+    formats first; ``staged`` is told of each stage written but the last. A source problem still
+    stops everything before a file is written; a later stage's failure leaves the earlier files
+    new and its own old."""
+    documents = check(source_dir, slugs, progress)
+    groups = stages(formats)
+    written: list[Path] = []
+    for number, group in enumerate(groups, start=1):
+        last = number == len(groups)
+        outputs = [out for doc in documents for out in render_document(doc, group, out_dir, options, progress)]
+        outputs += [out for doc in documents for out in citation_record(doc, formats, out_dir)] if last else []
+        written += write_outputs(outputs)
+        if not last:
+            staged(group)
+    return BuildResult(documents, written)
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:

@@ -22,6 +22,7 @@ from generator.source import document_root, find_documents
 from generator.templates import PROJECT_TEMPLATES
 from generator.writers import BuildOptions
 
+STAGE_REPORT_S = 1.0  # a stage written after this long is reported before the slower formats follow
 STARTUP_MS = 500  # the watcher's wake-up period; also the most the first build waits
 LINE_WIDTH = 100  # a report line fits a terminal split in two; longer names are shortened in the middle
 # Files editors and tools write beside the one being saved, never sources themselves: vim's swap
@@ -92,12 +93,24 @@ def affected_documents(changed: Iterable[Path], source_dir: Path, slugs: list[st
 
 def rebuild(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions,
             progress: Progress, cause: str) -> bool:
-    """Build once and print one line about it; a failure is reported, never raised."""
-    from generator.build import build
+    """Build once and print one line about it; a failure is reported, never raised.
+
+    The quick formats are written first (build.build_in_stages); when the build is slow enough
+    to keep an author waiting, each early stage gets a line of its own as soon as it is written."""
+    from generator.build import build_in_stages
 
     started = time.perf_counter()
+
+    written: list[str] = []
+
+    def staged(group: list[str]) -> None:
+        written.extend(group)
+        if time.perf_counter() - started >= STAGE_REPORT_S:
+            later = [name for name in formats if name not in written]
+            _report(f"wrote {built_names(slugs, group)}", started, cause, f"; {', '.join(later)} to follow")
+
     try:
-        result = build(source_dir, slugs, formats, out_dir, options, progress)
+        result = build_in_stages(source_dir, slugs, formats, out_dir, options, progress, staged)
     except SourceError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr, flush=True)

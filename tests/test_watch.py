@@ -146,3 +146,38 @@ def test_a_long_report_line_is_shortened_in_its_names_not_its_time(capsys: pytes
     line = capsys.readouterr().out.rstrip("\n")
     assert len(line) <= 100
     assert re.fullmatch(r"\[\d\d:\d\d:\d\d\] rebuilt the-commi.*….* html\) in \d\.\d\d s \(chapters/.*….*\.md changed\)", line)
+
+
+def test_a_staged_build_writes_the_quick_formats_before_the_pdf(tmp_path: Path) -> None:
+    """The watch's build writes the web page, then the EPUB, each before the PDF is laid out; the .bib comes last."""
+    from generator.build import build_in_stages, stages
+    from generator.progress import silent
+    from generator.writers import BuildOptions
+
+    assert stages(["pdf", "epub", "html", "booklet"]) == [["html"], ["epub"], ["pdf", "booklet"]]
+    assert stages(["pdf"]) == [["pdf"]]
+    seen: list[tuple[list[str], list[str]]] = []
+
+    def staged(group: list[str]) -> None:
+        seen.append((group, sorted(p.name for p in (tmp_path / "out").iterdir())))
+
+    result = build_in_stages(FIXTURES, [DOC], ["pdf", "epub", "html"], tmp_path / "out", BuildOptions(), silent(), staged)
+    assert seen == [(["html"], [f"{DOC}.html"]), (["epub"], [f"{DOC}.epub", f"{DOC}.html"])]
+    assert sorted(p.name for p in result.written) == [f"{DOC}.bib", f"{DOC}.epub", f"{DOC}.html", f"{DOC}.pdf"]
+
+
+def test_a_slow_rebuild_reports_the_web_page_before_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """When a rebuild keeps the author waiting, the web page gets its own line as soon as it is written."""
+    from generator import watch
+    from generator.progress import silent
+    from generator.writers import BuildOptions
+
+    monkeypatch.setattr(watch, "STAGE_REPORT_S", 0.0)  # every build counts as slow
+    assert watch.rebuild(FIXTURES, [DOC], ["pdf", "epub", "html"], tmp_path / "out", BuildOptions(), silent(), "01-volumes.md")
+    lines = capsys.readouterr().out.splitlines()
+    assert [re.sub(r"^\[\d\d:\d\d:\d\d\] | in \d+\.\d\d s", "", line) for line in lines] == [
+        f"wrote {DOC} (html); pdf, epub to follow (01-volumes.md changed)",
+        f"wrote {DOC} (epub); pdf to follow (01-volumes.md changed)",
+        f"rebuilt {DOC} (pdf, epub, html) (01-volumes.md changed)",
+    ]
