@@ -3,7 +3,8 @@
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
 PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
 the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
-ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch`
+ebooklib's writer leaves off the EPUB's package element, and two CSL rules citeproc-py 0.11
+breaks (``initialize="false"``, sort keys read with their quotes and markup). So each reach-in is a :class:`Patch`
 that names the release series it was written for (the one pinned in requirements.lock, the
 range in pyproject.toml). On another release it is skipped, with one warning line on stderr
 per process, and the build goes on without it; the EPUB's ``xml:lang``, a correctness fix, is
@@ -21,6 +22,7 @@ import gc
 import hashlib
 import io
 import logging
+import re
 import sys
 import uuid
 import zipfile
@@ -64,8 +66,10 @@ MISSING_GLYPHS = Patch("missing-glyph check", "WeasyPrint", "weasyprint", "70",
                        "characters no font has are not found (the PDF may show empty boxes)")
 LICENCE_XMP = Patch("licence in XMP", "WeasyPrint", "weasyprint", "70",
                     "the PDF's XMP does not name the licence (the colophon still does)")
+CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
+                       "given names may be initials and titles sort after their opening quote")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS, LICENCE_XMP)
+           MISSING_GLYPHS, LICENCE_XMP, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -523,3 +527,51 @@ def rgb_to_cmyk(red: float, green: float, blue: float) -> tuple[float, float, fl
         return (0.0, 0.0, 0.0, round(black, 4))
     cyan, magenta, yellow = ((1 - channel - black) / (1 - black) for channel in clamp)
     return (round(cyan, 4), round(magenta, 4), round(yellow, 4), round(black, 4))
+
+
+# citeproc-py: two CSL rules it breaks
+
+SORT_NOISE = re.compile(r"<[^>]+>|^[\W_]+")  # markup, and the quotes or brackets a key opens with
+
+
+@contextlib.contextmanager
+def citeproc_fixes() -> Iterator[None]:
+    """citeproc-py 0.11 made to follow two CSL 1.0.1 rules while the block runs.
+
+    ``initialize="false"`` on a name (Chicago's bibliography) keeps given names whole, where
+    citeproc-py initialises them whenever the style sets ``initialize-with``; and a sort key
+    rendered from a macro is compared as text, without the HTML markup and the opening
+    quotation mark citeproc-py leaves in it (so "“Sherman Act”" no longer sorts after "Smith").
+    Both methods are put back afterwards.
+    """
+    if not applies(CITEPROC_FIXES):
+        yield
+        return
+    from citeproc import model
+
+    initialize, sort_keys = model.Name.initialize, model.Key.sort_keys
+    model.Name.initialize = _whole_given_names(initialize)
+    model.Key.sort_keys = _plain_sort_keys(sort_keys)
+    try:
+        yield
+    finally:
+        model.Name.initialize, model.Key.sort_keys = initialize, sort_keys
+
+
+def _whole_given_names(initialize: Callable[..., Any]) -> Callable[..., Any]:
+    """citeproc-py's ``Name.initialize``, which leaves the given name alone under ``initialize="false"``."""
+    @functools.wraps(initialize)
+    def wrapped(name: Any, given: str, mark: str, context: Any) -> str:
+        if str(name.get("initialize", "true")).lower() == "false":
+            return given
+        return initialize(name, given, mark, context)
+    return wrapped
+
+
+def _plain_sort_keys(sort_keys: Callable[..., Any]) -> Callable[..., Any]:
+    """citeproc-py's ``Key.sort_keys`` with each text key stripped of markup and opening punctuation."""
+    @functools.wraps(sort_keys)
+    def wrapped(key: Any, items: Any, context: Any) -> list[Any]:
+        return [k if k is None or isinstance(k, (int, float)) else SORT_NOISE.sub("", str(k))
+                for k in sort_keys(key, items, context)]
+    return wrapped
