@@ -46,7 +46,7 @@ KEY = r"\w(?:[\w:.#$%&+?~/-]*\w)?"
 BRACKETED = re.compile(r"\[([^\[\]]*?-?@" + KEY + r"[^\[\]]*)\]")
 ITEM = re.compile(r"^(?P<prefix>.*?)(?P<suppress>-?)@(?P<key>" + KEY + r")(?P<suffix>.*)$", re.S)
 NARRATIVE = re.compile(r"(?<![\w@\[-])@(" + KEY + r")")
-LOCATOR = re.compile(r"^\s*,\s*(?P<label>pp?|pages?|chap|chapters?|sec|sections?|para|paragraphs?|§)\.?\s*"
+LOCATOR = re.compile(r"^\s*,\s*(?:(?P<label>pp?|pages?|chap|chapters?|sec|sections?|para|paragraphs?|§)\.?\s*)?"
                      r"(?P<value>\d[\w–-]*)\s*(?P<rest>.*)$", re.S)
 LOCATOR_LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter",
                   "chapter": "chapter", "chapters": "chapter", "sec": "section", "section": "section",
@@ -98,7 +98,7 @@ def _parse_item(part: str) -> Cite | None:
     prefix, suffix = match["prefix"], match["suffix"]
     locator = LOCATOR.match(suffix)
     if locator:
-        label = LOCATOR_LABELS[locator["label"].lower()]
+        label = LOCATOR_LABELS[(locator["label"] or "p").lower()]  # a bare number is a page, as in Pandoc
         return Cite(match["key"], prefix, _suffix(locator["rest"]), (label, locator["value"]), bool(match["suppress"]))
     return Cite(match["key"], prefix, _suffix(suffix.lstrip(",")), ("", ""), bool(match["suppress"]))
 
@@ -490,7 +490,9 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     """Render every citation of the document and add its References section."""
     path = reference_file(document.root)
     trees = {c.id: c.body.copy() for c in document.chapters}
-    found = {cid: text_slots(root) for cid, root in trees.items()}
+    notes = {c.id: [n.body.copy() for n in c.footnotes] for c in document.chapters}
+    # a chapter's citations in reading order as the pass counts it: its text, then its notes'
+    found = {cid: [slot for tree in (root, *notes[cid]) for slot in text_slots(tree)] for cid, root in trees.items()}
     if not any(found.values()):
         return document, []
     problems: list[Problem] = []
@@ -510,7 +512,12 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     with engine.citeproc_fixes():
         section = render_citations(document, found, Renderer(style, csl_locale(document.meta.language), source))
     chapters = _place_section(document, trees, section)
-    return replace(document, chapters=chapters), []
+    return replace(document, chapters=tuple(_with_notes(c, notes[c.id]) for c in chapters)), []
+
+
+def _with_notes(chapter: Chapter, notes: list[etree._Element]) -> Chapter:
+    """A chapter with its footnotes' bodies replaced by the trees the pass worked on."""
+    return replace(chapter, footnotes=tuple(replace(n, body=Fragment(tree)) for n, tree in zip(chapter.footnotes, notes)))
 
 
 def render_citations(document: Document, found: dict[str, list[Slot]], renderer: Renderer) -> etree._Element:

@@ -1,7 +1,7 @@
 """Citations: Pandoc's syntax rendered with CSL styles, linked to a References section in every output.
 
 The fixture (tests/fixtures/citations/citations/) cites an article, a book, a report, a web
-page and a statute (two works of one author and year among them) in every syntax, and places the References section with ``::: references``.
+page, a statute and a book (this one in a footnote; two works of one author and year among them) in every syntax, and places the References section with ``::: references``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ CHICAGO_CITES = [
     "Doe and Roe (2020)",
     "(Federal Trade Commission 2024b)",
     "(Sherman Antitrust Act 1890)",
+    "(Posner 1976, 45)",  # in a footnote
 ]
 CHICAGO_ENTRIES = [
     "Doe, Jane, and Richard Roe. 2020. “Compute and Competition.” Journal of Markets 12 (3): 45–67. https://doi.org/10.1000/xyz123.",
     "Federal Trade Commission. 2024a. Generative AI Investments and Partnerships. Federal Trade Commission.",
     "Federal Trade Commission. 2024b. “Inquiry Page.” https://www.ftc.gov/.",
+    "Posner, Richard A. 1976. Antitrust Law: An Economic Perspective. University of Chicago Press.",
     "Sherman Antitrust Act (1890).",
     "Smith, Adam. 2019. The Cloud Economy. Example Press.",
 ]
@@ -59,11 +61,13 @@ APA_CITES = [
     "Doe and Roe (2020)",
     "(Federal Trade Commission, 2024b)",
     "(Sherman Antitrust Act, 1890)",
+    "(Posner, 1976, p. 45)",
 ]
 APA_ENTRIES = [
     "Doe, J., & Roe, R. (2020). Compute and competition. Journal of Markets, 12(3), 45–67. https://doi.org/10.1000/xyz123",
     "Federal Trade Commission. (2024a). Generative AI investments and partnerships. Federal Trade Commission.",
     "Federal Trade Commission. (2024b). Inquiry page. https://www.ftc.gov/",
+    "Posner, R. A. (1976). Antitrust law: An economic perspective. University of Chicago Press.",
     "Sherman Antitrust Act (1890).",
     "Smith, A. (2019). The cloud economy. Example Press.",
 ]
@@ -97,6 +101,8 @@ def test_bracketed_syntax_parses_prefix_locator_and_suppression() -> None:
     """Each bracketed form gives its keys, prefix, locator and author suppression."""
     mark = parse_bracketed("see @a; @b, p. 12")
     assert mark and [(c.key, c.prefix, c.locator) for c in mark.cites] == [("a", "see ", ("", "")), ("b", "", ("page", "12"))]
+    bare = parse_bracketed("@b, 45")
+    assert bare and bare.cites[0].locator == ("page", "45")  # a bare number is a page, as in Pandoc
     suppressed = parse_bracketed("-@key")
     assert suppressed and suppressed.cites[0].suppress_author
 
@@ -200,9 +206,24 @@ def test_pdf_shows_citations_and_links_them_to_the_references(built: Path) -> No
     text = squash(pdf_text(pdf))
     assert squash("(see Smith 2019; Federal Trade Commission 2024a)") in text
     assert squash("Smith, Adam. 2019. The Cloud Economy. Example Press.") in text
-    internal = [a for page in PdfReader(str(pdf)).pages for a in page.get("/Annots") or []
-                if a.get_object().get("/Dest") is not None]
-    assert len(internal) >= len(CHICAGO_CITES)
+    destinations = {str(a.get_object().get("/Dest")) for page in PdfReader(str(pdf)).pages
+                    for a in page.get("/Annots") or []}
+    cited = {"doe2020", "smith2019", "ftc2024", "ftcpage", "shermanact", "posner1976"}
+    assert {d for d in destinations if d.startswith("ref-")} == {f"ref-{key}" for key in cited}
+
+
+def test_citation_in_a_footnote_renders_and_links_in_every_output(built: Path) -> None:
+    """'[^law]: On its reach, see [@posner1976, 45].' is a linked citation in the web page's notes, the
+    EPUB's note (to the bibliography in its file) and the PDF's footnote; the work is in the list."""
+    note = next(li for li in web_tree(built).iter("li") if "On its reach" in li.text_content())
+    link = note.find(".//a[@class='citation']")
+    assert squash(link.text_content()) == squash("(Posner 1976, 45)") and link.get("href") == "#ref-posner1976"
+    epub = built / f"{SLUG}.epub"
+    chapter = epub_xml(epub, next(n for n in zipfile.ZipFile(epub).namelist() if n.endswith("ch2.xhtml")))
+    aside = chapter.xpath("//x:aside[@epub:type='footnote']", namespaces={**XHTML, "epub": "http://www.idpf.org/2007/ops"})
+    assert aside and aside[0].xpath(".//x:a[@class='citation']/@href", namespaces=XHTML) == ["#ref-posner1976"]
+    assert chapter.xpath("//x:li[@id='ref-posner1976']", namespaces=XHTML)
+    assert squash("On its reach, see (Posner 1976, 45).") in squash(pdf_text(built / f"{SLUG}.pdf"))
 
 
 def test_unknown_key_is_an_error_with_place_and_suggestion(tmp_path: Path) -> None:
