@@ -688,7 +688,7 @@ def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, no
         body=rendered.body,
         headings=tuple(rendered.headings),
         footnotes=tuple(rendered.footnotes),
-        alias=front.get("id", ""),
+        alias=front.get("id", "") or rendered.title_id,
     )
 
 
