@@ -145,6 +145,19 @@ def test_web_page_lists_figures_and_tables(built: Path) -> None:
                      [("1 Costs by route", "#tbl-costs"), ("2 Shares by carrier", "#tbl-share")]]
 
 
+def test_epub_nav_lists_figures_and_tables_with_landmarks(built: Path) -> None:
+    """The EPUB's nav has a list of illustrations (loi) and of tables (lot) after the contents, each entry
+    linked into its chapter's file, and a landmark for each (EPUBCheck: the test above)."""
+    nav = epub_xml(built / f"{SLUG}.epub", "EPUB/nav.xhtml")
+    lists = {kind: [(text_of(a), a.get("href")) for a in nav.xpath(f"//x:nav[@epub:type='{kind}']//x:a", namespaces=NS)]
+             for kind in ("loi", "lot")}
+    assert lists == {"loi": [("1 Shipping routes by volume", "ch1.xhtml#fig-routes"), ("2 Market share by carrier", "ch2.xhtml#fig-share")],
+                     "lot": [("1 Costs by route", "ch1.xhtml#tbl-costs"), ("2 Shares by carrier", "ch2.xhtml#tbl-share")]}
+    assert [n.get(f"{{{NS['epub']}}}type") for n in nav.iter(f"{X}nav")] == ["toc", "loi", "lot", "landmarks"]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='loi' or @epub:type='lot']/@href", namespaces=NS)
+    assert landmarks == ["nav.xhtml#loi", "nav.xhtml#lot"]
+
+
 def test_lists_names_only_figures_and_tables(tmp_path: Path) -> None:
     """An unknown or repeated list in `lists:` is refused at its line."""
     root = write_document(tmp_path / "doc", {"01.md": "# One\n"}, extra="lists: [figures, pictures]\n")
