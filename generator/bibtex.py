@@ -138,7 +138,7 @@ def sentence_case(text: str) -> str:
         if not token or token.isspace():
             out.append(token)
             continue
-        capitalised = re.fullmatch(r"[A-Z][a-z'’-]*[:.?!]?", token) is not None
+        capitalised = re.fullmatch(r"[A-Z][a-z'’-]*[:.?!,;)]*", token) is not None
         out.append(token.lower() if depth == 0 and capitalised and not start_of_sentence else token)
         start_of_sentence = token.endswith((":", "?", "!", "."))
     return "".join(out)

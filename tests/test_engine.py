@@ -388,6 +388,8 @@ def patched_attributes() -> dict[str, object]:
         "gc thresholds and frozen objects": (gc.get_threshold(), gc.get_freeze_count()),
         "weasyprint.progress logger": (logger.level, logger.propagate, tuple(logger.handlers)),
         "citeproc.model.Name.initialize, Key.sort_keys": (model.Name.initialize, model.Key.sort_keys),
+        "citeproc.model.Text._variable, Substitute.render, Substitute.add_to_repressed_list": (
+            model.Text._variable, model.Substitute.render, model.Substitute.add_to_repressed_list),
     }
 
 
@@ -454,17 +456,18 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
 
 
 def test_citeproc_fixes_keep_given_names_and_sort_without_quotes_and_are_undone() -> None:
-    """Inside the block Chicago's list keeps given names whole and sorts a quoted title by its words;
-    afterwards citeproc-py's methods are its own again."""
+    """Inside the block Chicago's list keeps given names whole, sorts a quoted title by its words and
+    prints the title a work without author is listed under once; afterwards citeproc-py's methods are
+    its own again."""
     from citeproc import model
 
     before = patched_attributes()
     with engine.citeproc_fixes():
         entries = _chicago_entries()
     assert patched_attributes() == before
-    assert [entry.split(".")[0] for entry in entries] == ["Doe, Jane", "“Mid Act”", "Smith, Adam"]
-    assert _chicago_entries()[0] == "Doe, J. 2020. <i>Alpha</i>." and model.Name.initialize is before[
-        "citeproc.model.Name.initialize, Key.sort_keys"][0]
+    assert entries == ["Doe, Jane. 2020. <i>Alpha</i>.", "“Mid Act”. 1890.", "Smith, Adam. 2019. <i>Beta</i>."]
+    assert _chicago_entries()[:2] == ["Doe, J. 2020. <i>Alpha</i>.", "Smith, A. 2019. <i>Beta</i>."]
+    assert model.Name.initialize is before["citeproc.model.Name.initialize, Key.sort_keys"][0]
 
 
 def test_citeproc_fixes_are_skipped_on_another_citeproc(monkeypatch: pytest.MonkeyPatch,
@@ -488,7 +491,7 @@ def _chicago_entries() -> list[str]:
               "issued": {"date-parts": [[2020]]}},
              {"id": "smith", "type": "book", "title": "Beta", "author": [{"family": "Smith", "given": "Adam"}],
               "issued": {"date-parts": [[2019]]}},
-             {"id": "act", "type": "article", "title": "Mid Act", "issued": {"date-parts": [[1890]]}}]
+             {"id": "act", "type": "document", "title": "Mid Act", "issued": {"date-parts": [[1890]]}}]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         style = CitationStylesStyle(get_style_filepath("chicago-author-date"), locale="en-US", validate=False)
