@@ -31,6 +31,8 @@ from typing import Any
 import yaml
 from lxml import etree
 
+from generator import engine
+from generator.bibtex import read_bibtex
 from generator.errors import Problem
 from generator.labels import document_labels
 from generator.model import Chapter, Document
@@ -44,7 +46,7 @@ KEY = r"\w(?:[\w:.#$%&+?~/-]*\w)?"
 BRACKETED = re.compile(r"\[([^\[\]]*?-?@" + KEY + r"[^\[\]]*)\]")
 ITEM = re.compile(r"^(?P<prefix>.*?)(?P<suppress>-?)@(?P<key>" + KEY + r")(?P<suffix>.*)$", re.S)
 NARRATIVE = re.compile(r"(?<![\w@\[-])@(" + KEY + r")")
-LOCATOR = re.compile(r"^\s*,\s*(?P<label>pp?|pages?|chap|chapters?|sec|sections?|para|paragraphs?|§)\.?\s*"
+LOCATOR = re.compile(r"^\s*,\s*(?:(?P<label>pp?|pages?|chap|chapters?|sec|sections?|para|paragraphs?|§)\.?\s*)?"
                      r"(?P<value>\d[\w–-]*)\s*(?P<rest>.*)$", re.S)
 LOCATOR_LABELS = {"p": "page", "pp": "page", "page": "page", "pages": "page", "chap": "chapter",
                   "chapter": "chapter", "chapters": "chapter", "sec": "section", "section": "section",
@@ -96,7 +98,7 @@ def _parse_item(part: str) -> Cite | None:
     prefix, suffix = match["prefix"], match["suffix"]
     locator = LOCATOR.match(suffix)
     if locator:
-        label = LOCATOR_LABELS[locator["label"].lower()]
+        label = LOCATOR_LABELS[(locator["label"] or "p").lower()]  # a bare number is a page, as in Pandoc
         return Cite(match["key"], prefix, _suffix(locator["rest"]), (label, locator["value"]), bool(match["suppress"]))
     return Cite(match["key"], prefix, _suffix(suffix.lstrip(",")), ("", ""), bool(match["suppress"]))
 
@@ -135,7 +137,7 @@ def load_source(path: Path) -> tuple[Any, list[Problem]]:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".bib":
         problems = bibtex_problems(path, text)
-        return (None, problems) if problems else (_bibtex(path), [])
+        return (None, problems) if problems else (_json_source(read_bibtex(path)), [])
     return _csl_json(path, text)
 
 
@@ -185,17 +187,16 @@ def _bad_field(body: str) -> int:
     return 0
 
 
-def _bibtex(path: Path) -> Any:
-    """citeproc-py's BibTeX reader over a checked file."""
-    from citeproc.source.bibtex import BibTeX
+def _json_source(items: list[dict[str, Any]]) -> Any:
+    """citeproc-py's source over CSL-JSON items."""
+    from citeproc.source.json import CiteProcJSON
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # it warns about each field it drops (url, institution, note)
-        return BibTeX(str(path), encoding="utf-8")
+        warnings.simplefilter("ignore")  # it warns about each CSL variable it does not know
+        return CiteProcJSON(items)
 
 
 def _csl_json(path: Path, text: str) -> tuple[Any, list[Problem]]:
     """A CSL-JSON (or YAML) list of items as a citeproc-py source."""
-    from citeproc.source.json import CiteProcJSON
     try:
         items = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -204,7 +205,7 @@ def _csl_json(path: Path, text: str) -> tuple[Any, list[Problem]]:
         items = items["references"]  # Pandoc's YAML form: references: [...]
     if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
         return None, [Problem(path, 1, 1, "a CSL-JSON file is a list of items, each with an 'id'")]
-    return CiteProcJSON(items), []
+    return _json_source(items), []
 
 
 # The style ------------------------------------------------------------------------------------
@@ -278,6 +279,9 @@ class Renderer:
                                                      source, formatter.html)
         self.source = source
         self.and_word = _locale_term(locale, "and") or "and"
+        options = _style_options(style_file, locale)
+        self.year_suffixes = options.get("disambiguate-add-year-suffix") == "true"
+        self.punctuation_in_quote = options.get("punctuation-in-quote") == "true"
 
     def register(self, mark: CitationMark) -> Any:
         """Register a citation (in reading order, before any is rendered) and return it."""
@@ -288,6 +292,19 @@ class Renderer:
         self.cites.register(citation)
         self.listed.register(Citation([CitationItem(c.key) for c in mark.cites]))
         return citation
+
+    def disambiguate(self) -> None:
+        """Give works of the same authors and year the letters 2024a, 2024b, in the list's order
+        (citeproc-py 0.11 renders CSL's ``year-suffix`` but never assigns one); call it once
+        every citation is registered and before any is rendered."""
+        if not self.year_suffixes:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.listed.sort()
+        for keys in same_author_year(self.source, self.listed.keys):
+            for index, key in enumerate(keys):
+                self.source[key].year_suffix = suffix_letters(index)
 
     def render(self, mark: CitationMark, citation: Any) -> str:
         """A registered citation as inline HTML."""
@@ -313,8 +330,10 @@ class Renderer:
 
     def year(self, cite: Cite) -> str:
         """The year of a work, with the citation's locator."""
-        issued = self.source[cite.key.lower()].get("issued") or {}
+        reference = self.source[cite.key.lower()]
+        issued = reference.get("issued") or {}
         year = str(issued.get("year", "n.d.")) if isinstance(issued, dict) else "n.d."
+        year += str(reference.get("year_suffix") or "")
         return f"{year}, {cite.locator[1]}" if cite.locator[0] else year
 
     def entries(self) -> list[tuple[str, str]]:
@@ -324,6 +343,52 @@ class Renderer:
             self.listed.sort()  # the style's order (citeproc-py keeps the order of citation otherwise)
             rendered = [str(item) for item in self.listed.bibliography()]
         return list(zip(self.listed.keys, rendered))
+
+
+def same_author_year(source: Any, keys: list[str]) -> list[list[str]]:
+    """The cited works that share their authors (or editors) and year, in groups of two or more,
+    each in the order of ``keys``."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for key in keys:
+        reference = source[key]
+        people = reference.get("author") or reference.get("editor") or []
+        names = tuple(tuple(str(p.get(part) or "") for part in ("family", "given", "literal")) for p in people)
+        issued = reference.get("issued") or {}
+        year = issued.get("year") if isinstance(issued, dict) else None
+        if names and year is not None:
+            groups.setdefault((names, year), []).append(key)
+    return [keys for keys in groups.values() if len(keys) > 1]
+
+
+def suffix_letters(index: int) -> str:
+    """The year suffix of the index-th work of a group: a … z, then aa, ab …, as citeproc-js counts."""
+    return suffix_letters(index // 26 - 1) + chr(ord("a") + index % 26) if index >= 26 else chr(ord("a") + index)
+
+
+def _style_options(style_file: Path, locale: str) -> dict[str, str]:
+    """The options of the style's citation element and the locale's (or the style's) style-options."""
+    from citeproc.frontend import LOCALES_PATH
+    options: dict[str, str] = {}
+    for path in (Path(LOCALES_PATH) / f"locales-{locale}.xml", style_file):
+        try:
+            tree = etree.parse(str(path), _SAFE_PARSER)
+        except (OSError, etree.XMLSyntaxError):
+            continue
+        for element in tree.iter(f"{{{CSL_NS}}}style-options", f"{{{CSL_NS}}}citation"):
+            options.update(element.attrib)
+    return options
+
+
+QUOTED_PUNCTUATION = re.compile(r"([”’])([.,])")
+
+
+def punctuation_into_quotes(element: etree._Element) -> None:
+    """“Title”. becomes “Title.”, as the locale's ``punctuation-in-quote`` asks (American English),
+    which citeproc-py 0.11 ignores."""
+    for node in element.iter():
+        node.text = QUOTED_PUNCTUATION.sub(r"\2\1", node.text) if node.text else node.text
+        if node is not element and node.tail:
+            node.tail = QUOTED_PUNCTUATION.sub(r"\2\1", node.tail)
 
 
 def _locale_term(locale: str, name: str) -> str:
@@ -425,7 +490,9 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     """Render every citation of the document and add its References section."""
     path = reference_file(document.root)
     trees = {c.id: c.body.copy() for c in document.chapters}
-    found = {cid: text_slots(root) for cid, root in trees.items()}
+    notes = {c.id: [n.body.copy() for n in c.footnotes] for c in document.chapters}
+    # a chapter's citations in reading order as the pass counts it: its text, then its notes'
+    found = {cid: [slot for tree in (root, *notes[cid]) for slot in text_slots(tree)] for cid, root in trees.items()}
     if not any(found.values()):
         return document, []
     problems: list[Problem] = []
@@ -442,14 +509,26 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     problems += unknown_keys(document, found, source)
     if problems:
         return document, problems
-    renderer = Renderer(style, csl_locale(document.meta.language), source)
+    with engine.citeproc_fixes():
+        section = render_citations(document, found, Renderer(style, csl_locale(document.meta.language), source))
+    chapters = _place_section(document, trees, section)
+    return replace(document, chapters=tuple(_with_notes(c, notes[c.id]) for c in chapters)), []
+
+
+def _with_notes(chapter: Chapter, notes: list[etree._Element]) -> Chapter:
+    """A chapter with its footnotes' bodies replaced by the trees the pass worked on."""
+    return replace(chapter, footnotes=tuple(replace(n, body=Fragment(tree)) for n, tree in zip(chapter.footnotes, notes)))
+
+
+def render_citations(document: Document, found: dict[str, list[Slot]], renderer: Renderer) -> etree._Element:
+    """Put every citation's link in its text, in reading order, and return the References section."""
     registered = [(slot, [(a, b, m, renderer.register(m)) for a, b, m in slot.marks])
                   for chapter in document.chapters for slot in found[chapter.id]]
+    renderer.disambiguate()
     for slot, marks in registered:
-        _replace(slot, [(a, b, _citation_link(m, renderer.render(m, c))) for a, b, m, c in marks])
-    section = references_section(renderer, document_labels(document)["references"])
-    chapters = _place_section(document, trees, section)
-    return replace(document, chapters=chapters), []
+        _replace(slot, [(a, b, _citation_link(m, renderer.render(m, c), renderer.punctuation_in_quote))
+                        for a, b, m, c in marks])
+    return references_section(renderer, document_labels(document)["references"])
 
 
 def unknown_keys(document: Document, found: dict[str, list[Slot]], source: Any) -> list[Problem]:
@@ -480,10 +559,12 @@ def _locate(element: etree._Element, needle: str, lines: list[str]) -> tuple[int
     return line, 1
 
 
-def _citation_link(mark: CitationMark, markup: str) -> etree._Element:
+def _citation_link(mark: CitationMark, markup: str, punctuation_in_quote: bool) -> etree._Element:
     """A citation as the outputs show it: a link to its first work's entry."""
     link = etree.Element("a", {"class": "citation", "href": f"#{entry_id(mark.cites[0].key)}", "role": "doc-biblioref"})
     content = html_nodes(markup)
+    if punctuation_in_quote:
+        punctuation_into_quotes(content)
     link.text = content.text
     for child in content:
         link.append(child)
@@ -516,6 +597,8 @@ def references_section(renderer: Renderer, title: str) -> etree._Element:
     for key, markup in renderer.entries():
         item = etree.SubElement(listing, "li", {"id": entry_id(key), "class": "reference"})
         content = html_nodes(markup)
+        if renderer.punctuation_in_quote:
+            punctuation_into_quotes(content)
         item.text = content.text
         for child in content:
             item.append(child)

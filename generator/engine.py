@@ -3,7 +3,9 @@
 WeasyPrint, pydyf, pyphen and ebooklib promise nothing about the code reached into here: the
 PDF writer's speed tuning and line-breaking fix, the page progress read from WeasyPrint's log,
 the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
-ebooklib's writer leaves off the EPUB's package element. So each reach-in is a :class:`Patch`
+ebooklib's writer leaves off the EPUB's package element, and two CSL rules citeproc-py 0.11
+breaks (``initialize="false"``, sort keys read with their quotes and markup, a variable
+substituted for a missing author printed a second time). So each reach-in is a :class:`Patch`
 that names the release series it was written for (the one pinned in requirements.lock, the
 range in pyproject.toml). On another release it is skipped, with one warning line on stderr
 per process, and the build goes on without it; the EPUB's ``xml:lang``, a correctness fix, is
@@ -21,6 +23,7 @@ import gc
 import hashlib
 import io
 import logging
+import re
 import sys
 import uuid
 import zipfile
@@ -71,8 +74,11 @@ NOTES_AND_TABLES = Patch("footnote and table tagging", "WeasyPrint", "weasyprint
 # a contents entry's Links three deep, a heading's anonymous block as a second H1).
 TAG_REPAIR = Patch("structure-tree repair", "WeasyPrint", "weasyprint", "70",
                    "the structure tree is left as WeasyPrint wrote it (page furniture, leader dots, nested Links)")
+CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
+                       "given names may be initials, titles sort after their opening quote and a work "
+                       "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR)
+           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -727,3 +733,97 @@ def _marked_reference(mcid: int, page: Any) -> Any:
     import pydyf
 
     return pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": mcid})
+
+
+# citeproc-py: two CSL rules it breaks
+
+SORT_MARKUP = re.compile(r"<[^>]+>")  # citeproc-py's HTML in a rendered key: <i>, <b>
+SORT_OPENING = re.compile(r"^[\W_]+")  # the quotes or brackets a key then opens with
+
+
+@contextlib.contextmanager
+def citeproc_fixes() -> Iterator[None]:
+    """citeproc-py 0.11 made to follow three CSL 1.0.1 rules while the block runs.
+
+    ``initialize="false"`` on a name (Chicago's bibliography) keeps given names whole, where
+    citeproc-py initialises them whenever the style sets ``initialize-with``; a sort key
+    rendered from a macro is compared as text, without the HTML markup and the opening
+    quotation mark citeproc-py leaves in it (so "“Sherman Act”" no longer sorts after "Smith");
+    and a variable a ``<substitute>`` prints in place of a missing author (the title, through a
+    macro) is not printed again in the entry, where citeproc-py suppresses only a variable named
+    on the substitute's child itself ("“Inquiry Page.” 2022. “Inquiry Page.”" becomes
+    "“Inquiry Page.” 2022."). Every method is put back afterwards.
+    """
+    if not applies(CITEPROC_FIXES):
+        yield
+        return
+    from citeproc import model
+
+    originals = {(model.Name, "initialize"): model.Name.initialize, (model.Key, "sort_keys"): model.Key.sort_keys,
+                 (model.Text, "_variable"): model.Text._variable, (model.Substitute, "render"): model.Substitute.render,
+                 (model.Substitute, "add_to_repressed_list"): model.Substitute.add_to_repressed_list}
+    substituted: list[set[tuple[str, str]]] = []  # per substitute being rendered: the (tag, variable) it printed
+    model.Name.initialize = _whole_given_names(model.Name.initialize)
+    model.Key.sort_keys = _plain_sort_keys(model.Key.sort_keys)
+    model.Text._variable = _noting_variables(model.Text._variable, substituted)
+    model.Substitute.render = _collecting_substitute(model.Substitute.render, substituted)
+    model.Substitute.add_to_repressed_list = _suppressing_printed(model.Substitute.add_to_repressed_list, substituted)
+    try:
+        yield
+    finally:
+        for (owner, name), method in originals.items():
+            setattr(owner, name, method)
+
+
+def _whole_given_names(initialize: Callable[..., Any]) -> Callable[..., Any]:
+    """citeproc-py's ``Name.initialize``, which leaves the given name alone under ``initialize="false"``."""
+    @functools.wraps(initialize)
+    def wrapped(name: Any, given: str, mark: str, context: Any) -> str:
+        if str(name.get("initialize", "true")).lower() == "false":
+            return given
+        return initialize(name, given, mark, context)
+    return wrapped
+
+
+def _plain_sort_keys(sort_keys: Callable[..., Any]) -> Callable[..., Any]:
+    """citeproc-py's ``Key.sort_keys`` with each text key stripped of markup and opening punctuation."""
+    @functools.wraps(sort_keys)
+    def wrapped(key: Any, items: Any, context: Any) -> list[Any]:
+        return [k if k is None or isinstance(k, (int, float)) else SORT_OPENING.sub("", SORT_MARKUP.sub("", str(k)))
+                for k in sort_keys(key, items, context)]
+    return wrapped
+
+
+def _noting_variables(variable: Callable[..., Any], substituted: list[set[tuple[str, str]]]) -> Callable[..., Any]:
+    """citeproc-py's ``Text._variable``, noting each variable it prints inside a substitute."""
+    @functools.wraps(variable)
+    def wrapped(text: Any, item: Any, context: Any) -> Any:
+        value = variable(text, item, context)
+        if value and substituted:
+            substituted[-1].add((text.tag, text.get("variable")))
+        return value
+    return wrapped
+
+
+def _collecting_substitute(render: Callable[..., Any], substituted: list[set[tuple[str, str]]]) -> Callable[..., Any]:
+    """citeproc-py's ``Substitute.render``, with a fresh set for the variables its children print."""
+    @functools.wraps(render)
+    def wrapped(substitute: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+        substituted.append(set())
+        try:
+            return render(substitute, item, context=context, **kwargs)
+        finally:
+            substituted.pop()
+    return wrapped
+
+
+def _suppressing_printed(add: Callable[..., Any], substituted: list[set[tuple[str, str]]]) -> Callable[..., Any]:
+    """citeproc-py's ``Substitute.add_to_repressed_list``, which also suppresses every variable the
+    chosen child printed (through a macro too) for the rest of the entry."""
+    @functools.wraps(add)
+    def wrapped(substitute: Any, child: Any, context: Any) -> None:
+        add(substitute, child, context)
+        repressed = context.get_layout().repressed
+        for tag, variable in substituted[-1] if substituted else ():
+            repressed.setdefault(tag, []).append(variable)
+    return wrapped

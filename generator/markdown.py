@@ -115,6 +115,7 @@ class RenderedMarkdown:
     links: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     front_matter: str = ""  # the YAML between the chapter's opening '---' lines (source.py reads it)
+    title_id: str = ""  # the id written on the title heading, '# Why now {#sec-why-now}'
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +187,7 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
     headings = _assign_heading_ids(body, chapter_id, scan.lines, path, problems)
     body_tokens, note_tokens = _split_footnotes(body)
     title_inline = title_tokens[1] if title_tokens else None
+    title_id = _title_id(title_tokens, scan.lines, path, problems)
     title_html = md.renderer.renderInline(title_inline.children or [], md.options, env) if title_inline else escape(path.stem)
     result = RenderedMarkdown(
         title="".join(_visible_text(title_inline.children or [])) if title_inline else path.stem,
@@ -195,6 +197,7 @@ def render_chapter(text: str, chapter_id: str, path: Path, allow_html: bool = Fa
         footnotes=_render_footnotes(md, note_tokens, chapter_id, env),
         problems=problems,
         front_matter=front_matter,
+        title_id=title_id,
     )
     result.images, result.links = scan.images, scan.links
     result.problems.extend(callout_problems(tokens, scan.lines, path))
@@ -311,6 +314,14 @@ def _split_title(tokens: list[Token], path: Path, problems: list[Problem],
         if token.type == "heading_open" and token.tag == "h1" and token.level == 0 and token.map:
             problems.append(Problem(path, token.map[0] + 1, 1, "only the chapter title may be a '# ' heading; use '## ' for sections"))
     return (tokens[start : start + 3], tokens[:start] + rest) if has_title else ([], tokens)
+
+
+def _title_id(title_tokens: list[Token], lines: list[str], path: Path, problems: list[Problem]) -> str:
+    """The id written at the end of the title heading (taken off the title), or ''."""
+    if not title_tokens:
+        return ""
+    line = title_tokens[0].map[0] + 1 if title_tokens[0].map else 1
+    return _explicit_id(title_tokens[1], lines[line - 1] if line <= len(lines) else "", path, line, problems)
 
 
 def _assign_heading_ids(tokens: list[Token], chapter_id: str, lines: list[str], path: Path,

@@ -76,7 +76,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "doi": Field("str", False, "The briefing's DOI (10.xxxx/...), for readers who cite it."),
     "citation_style": Field("str", False, "The CSL style of citations: a bundled name (default 'chicago-author-date', "
                             "e.g. 'apa') or a .csl file of the folder (see README, 'Citations')."),
-    "lists": Field("list[choice]", False, "Lists after the contents in the PDF and the web page: 'figures', 'tables' "
+    "lists": Field("list[choice]", False, "Lists after the contents in the PDF, the EPUB and the web page: 'figures', 'tables' "
                    "(see README, 'Figures, tables and cross-references').", ("figures", "tables")),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
     "theme": Field("theme", False, "Colours and logo for every output: accent, tint, logo (see README, 'Themes')."),
@@ -688,7 +688,7 @@ def _chapter(text: str, number: int, path: Path, name: str, allow_html: bool, no
         body=rendered.body,
         headings=tuple(rendered.headings),
         footnotes=tuple(rendered.footnotes),
-        alias=front.get("id", ""),
+        alias=front.get("id", "") or rendered.title_id,
     )
 
 

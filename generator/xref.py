@@ -4,7 +4,8 @@ A figure (``<figure id="fig-…">``) or a table (``<table id="tbl-…">``) with 
 number and label in front of the caption: "Figure 1: …". Numbers run through the document in
 the briefing plan, and per chapter in the report plan ("Figure 2.1", like its sections). A
 reference mark (generator/xref_syntax.py) becomes a link to its target reading "Figure 1",
-"Table 2" or "Section 3.1" (the section's number as the PDF prints it, generator/filters.py).
+"Table 2" or "Section 3.1" (the section's number as the PDF prints it, generator/filters.py), or
+"Chapter 3" for a chapter whose title heading (or front matter) gives an id starting ``sec-``.
 A reference to no target is an error at its file, line and column, with the closest id.
 The labels come from the document's catalogue (``figure_number``, ``table_number``,
 ``section_number``, ``caption_label``).
@@ -35,6 +36,7 @@ class Target:
     kind: str
     text: str
     number: str = ""
+    anchor: str = ""  # the id a link goes to when it is not the referred id (a chapter's: its own id)
 
 
 def xref_pass(document: Document) -> tuple[Document, list[Problem]]:
@@ -62,6 +64,10 @@ def collect_targets(document: Document, labels: Labels) -> dict[str, Target]:
         for anchor, number in heading_numbers(chapter).items():
             if anchor.startswith("sec-"):
                 targets[anchor] = Target("sec", _label(labels, "sec", number), number)
+        if chapter.alias.startswith("sec-"):  # '# Why now {#sec-why-now}': "Chapter 3", to the chapter's start
+            number = labels.number(chapter.number)
+            text = labels.format("chapter_number", chapter=number).replace(" ", NO_BREAK)
+            targets[chapter.alias] = Target("sec", text, number, chapter.id)
     return targets
 
 
@@ -134,7 +140,7 @@ def _resolve(mark: Element, chapter: Chapter, targets: dict[str, Target], proble
         return
     mark.tag = "a"
     mark.attrib.clear()
-    mark.attrib.update({"class": "xref", "href": f"#{anchor}"})
+    mark.attrib.update({"class": "xref", "href": f"#{target.anchor or anchor}"})
     mark.text = target.text
 
 
@@ -144,7 +150,7 @@ def missing_message(anchor: str, targets: dict[str, Target]) -> str:
     close = difflib.get_close_matches(anchor, [a for a, t in targets.items() if t.kind == kind], n=1)
     hint = f"; did you mean '@{close[0]}'?" if close else ""
     if kind == "sec":
-        what = "numbered section (a '## ' or '### ' heading with the id {#" + anchor + "})"
+        what = "numbered section or chapter (a '## ' or '### ' heading, or a chapter's '# ' title, with the id {#" + anchor + "})"
     else:
         what = f"{KINDS[kind][0]} with a caption"
     return f"reference '@{anchor}' names no {what} in this document{hint}"

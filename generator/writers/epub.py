@@ -109,7 +109,7 @@ class EpubWriter:
         doc = ctx.document
         content = ctx.env.get_template(part.template).render(
             doc=doc, meta=doc.meta, chapter=chapter, part=part, parts=parts, markup=markup.part(part.file_name),
-            cover_file=COVER_FILE, cover_alt=cover_alt_text(doc.meta),
+            cover_file=COVER_FILE, cover_alt=cover_alt_text(doc.meta), files=markup.files,
         )
         return RawXhtml(part.uid, part.file_name, part.title, content.encode("utf-8"), list(part.properties))
 
