@@ -104,9 +104,7 @@ async function runFoliate(slug, [w, h], theme, task) {
       await new Promise(r => setTimeout(r, 50));
       const { doc } = view.renderer.getContents().find(c => c.index === i) || {};
       if (!doc) return { fails: [`section ${i} did not render`] };
-      const html = doc.documentElement;
-      const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
-      const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
+      const fails = readerChecks.checkDoc(doc, { background: bg, font });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), base + section.id);
       return { fails: fails.concat(l.fails), counts: l.counts, id: section.id, anchor: readerChecks.tableAnchor(doc),
         score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
@@ -153,9 +151,7 @@ async function runEpubjs(slug, [w, h], theme, task) {
       const contents = rendition.getContents()[0];
       if (!contents) return { fails: ['did not render'] };
       const doc = contents.document;
-      const html = doc.documentElement;
-      const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
-      const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
+      const fails = readerChecks.checkDoc(doc, { background: bg, font });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), url);
       return { fails: fails.concat(l.fails), counts: l.counts, anchor: readerChecks.tableAnchor(doc),
         score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
