@@ -191,13 +191,25 @@ async function runWeb(file, width, scheme, task) {
   return { fails: r.fails, links: r.counts };
 }
 
+// The first few problems of each kind (overflow, contrast, font, a link…), so that a flood of
+// one kind does not hide another.
+const kindOf = f => f.replace(/^[^ ]*: /, '').split(/[ :]/)[0];
+function firstOfEachKind(fails, n) {
+  const seen = new Map();
+  return fails.filter(f => {
+    const k = kindOf(f);
+    seen.set(k, (seen.get(k) || 0) + 1);
+    return seen.get(k) <= n;
+  });
+}
+
 let failed = 0;
 const report = (where, r) => {
   const l = r.links ? ` (links checked: ${r.links.glossary} glossary, ${r.links.footnote} footnote, ${r.links.link} other)` : '';
   if (r.fails.length) {
     failed++;
     console.log(`FAIL ${where}: ${r.fails.length} problem(s)${l}`);
-    for (const f of [...new Set(r.fails)].slice(0, 12)) console.log(`     ${f}`);
+    for (const f of firstOfEachKind([...new Set(r.fails)], 4)) console.log(`     ${f}`);
   } else console.log(`ok   ${where}${l}`);
 };
 const started = Date.now();
