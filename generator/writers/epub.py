@@ -34,8 +34,11 @@ from generator.writers import ContentMarkup, Output, WriteContext, build_time
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COVER_FILE = SUPPLIED_COVER.as_posix()
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
-# The semantics reading systems look for, from the ARIA role each generated link carries.
-EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref", "doc-biblioref": "biblioref"}
+# The semantics reading systems look for, from the ARIA role each generated link carries. A
+# glossref is a noteref too: Apple Books and Kobo's iOS app pop up a noteref's target when it is
+# marked as a footnote (the glossary's definition paragraph is, templates/epub/glossary.xhtml);
+# glossref comes first, for DAISY Ace matches the role against the first type it knows.
+EPUB_TYPES = {"doc-noteref": "noteref", "doc-glossref": "glossref noteref", "doc-biblioref": "biblioref"}
 # Where the ids of the parts around the chapters live in the book.
 FRAME_FILES = {"toc": "nav.xhtml", "toc-title": "nav.xhtml", "key-points-title": "title.xhtml"}
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"

@@ -1,6 +1,7 @@
 // The checks run inside a rendered document (an EPUB content document in a reading engine's
 // iframe, or the web page). Loaded into the page as a plain script: defines window.readerChecks.
-// checkDoc(doc, {font, background, columnWidth}) returns a list of failures (strings).
+// checkDoc(doc, {font, background, columnWidth}) returns a list of failures (strings); without
+// columnWidth, the width of the reading engine's column (columnWidth(doc)) is used.
 (function () {
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 1;
@@ -56,18 +57,47 @@
     return cs.visibility !== 'hidden' && cs.display !== 'none' && el.getClientRects().length > 0;
   };
 
+  // The used width of one column of the engine's paginated layout, from the multi-column
+  // container's content box, column-width, column-count and column-gap (CSS Multi-column Layout,
+  // section 3.4). The container is <html> in foliate-js and <body> in epub.js; there the iframe and
+  // <html> are widened to all the document's pages, so <html>'s width is no column width.
+  // Without a multi-column container (the web page, a scrolled flow): <html>'s width.
+  function columnWidth(doc) {
+    const win = doc.defaultView;
+    for (const el of [doc.documentElement, doc.body]) {
+      if (!el) continue;
+      const cs = win.getComputedStyle(el);
+      if (cs.columnWidth === 'auto' && cs.columnCount === 'auto') continue;
+      const inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      const gap = cs.columnGap === 'normal' ? parseFloat(cs.fontSize) : parseFloat(cs.columnGap);
+      const fit = cs.columnWidth === 'auto' ? Infinity : Math.max(1, Math.floor((inner + gap) / (parseFloat(cs.columnWidth) + gap)));
+      const count = Math.min(cs.columnCount === 'auto' ? Infinity : +cs.columnCount, fit);
+      return Math.max(0, (inner + gap) / count - gap);
+    }
+    return doc.documentElement.clientWidth;
+  }
+
+  // Whether an ancestor below <body> scrolls sideways. <html> and <body> are left out: they
+  // are the engine's page boxes (epub.js hides the body's vertical overflow, which makes its
+  // horizontal overflow compute to auto).
+  function insideScroller(el, body) {
+    for (let e = el.parentElement; e && e !== body; e = e.parentElement)
+      if (/^(auto|scroll)$/.test(getComputedStyle(e).overflowX)) return true;
+    return false;
+  }
+
   function checkDoc(doc, opts) {
     const fails = [];
     const win = doc.defaultView;
     const gcs = e => win.getComputedStyle(e);
     const body = doc.body;
     if (!body) return ['no body'];
-    // Overflow: no box wider than the column (the table's scrolling wrapper may scroll inside).
-    const column = opts.columnWidth;
+    // Overflow: no box wider than the column; a box that scrolls sideways (a table's wrapper, a
+    // code block) must fit, what it scrolls may not.
+    const column = opts.columnWidth ?? columnWidth(doc);
     for (const el of body.querySelectorAll('*')) {
       if (!(el instanceof win.HTMLElement) || !visible(el)) continue;
-      const inWrap = el.parentElement && el.parentElement.closest('.table-wrap');
-      if (inWrap) continue;
+      if (insideScroller(el, body)) continue;
       // The used width, not offsetWidth: a block broken across columns has a box per column.
       const cs = gcs(el);
       let width = parseFloat(cs.width);
@@ -76,7 +106,7 @@
         width += ['paddingLeft', 'paddingRight', 'borderLeftWidth', 'borderRightWidth'].reduce((s, k) => s + parseFloat(cs[k]), 0);
       if (width > column + 1)
         fails.push(`overflow: ${describe(el)} is ${Math.round(width)}px wide in a ${Math.round(column)}px column`);
-      else if (!el.classList.contains('table-wrap') && el.clientWidth > 0 && gcs(el).overflowX === 'visible'
+      else if (el.clientWidth > 0 && cs.overflowX === 'visible'
                && el.scrollWidth > el.clientWidth + 1 && el.scrollWidth > column + 1)
         fails.push(`overflow: ${describe(el)} content is ${el.scrollWidth}px wide, its box ${el.clientWidth}px`);
     }
@@ -154,5 +184,5 @@
     return anchor;
   }
 
-  window.readerChecks = { checkDoc, noteLinks, checkLinks, rgba, tableAnchor };
+  window.readerChecks = { checkDoc, columnWidth, noteLinks, checkLinks, rgba, tableAnchor };
 })();

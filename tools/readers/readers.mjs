@@ -104,9 +104,7 @@ async function runFoliate(slug, [w, h], theme, task) {
       await new Promise(r => setTimeout(r, 50));
       const { doc } = view.renderer.getContents().find(c => c.index === i) || {};
       if (!doc) return { fails: [`section ${i} did not render`] };
-      const html = doc.documentElement;
-      const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
-      const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
+      const fails = readerChecks.checkDoc(doc, { background: bg, font });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), base + section.id);
       return { fails: fails.concat(l.fails), counts: l.counts, id: section.id, anchor: readerChecks.tableAnchor(doc),
         score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
@@ -153,9 +151,7 @@ async function runEpubjs(slug, [w, h], theme, task) {
       const contents = rendition.getContents()[0];
       if (!contents) return { fails: ['did not render'] };
       const doc = contents.document;
-      const html = doc.documentElement;
-      const column = parseFloat(doc.defaultView.getComputedStyle(html).columnWidth) || html.clientWidth;
-      const fails = readerChecks.checkDoc(doc, { background: bg, font, columnWidth: column });
+      const fails = readerChecks.checkDoc(doc, { background: bg, font });
       const l = await readerChecks.checkLinks(readerChecks.noteLinks(doc), url);
       return { fails: fails.concat(l.fails), counts: l.counts, anchor: readerChecks.tableAnchor(doc),
         score: doc.querySelectorAll('table').length * 100 + doc.querySelectorAll('a[href*="#"]').length };
@@ -195,13 +191,25 @@ async function runWeb(file, width, scheme, task) {
   return { fails: r.fails, links: r.counts };
 }
 
+// The first few problems of each kind (overflow, contrast, font, a link…), so that a flood of
+// one kind does not hide another.
+const kindOf = f => f.replace(/^[^ ]*: /, '').split(/[ :]/)[0];
+function firstOfEachKind(fails, n) {
+  const seen = new Map();
+  return fails.filter(f => {
+    const k = kindOf(f);
+    seen.set(k, (seen.get(k) || 0) + 1);
+    return seen.get(k) <= n;
+  });
+}
+
 let failed = 0;
 const report = (where, r) => {
   const l = r.links ? ` (links checked: ${r.links.glossary} glossary, ${r.links.footnote} footnote, ${r.links.link} other)` : '';
   if (r.fails.length) {
     failed++;
     console.log(`FAIL ${where}: ${r.fails.length} problem(s)${l}`);
-    for (const f of [...new Set(r.fails)].slice(0, 12)) console.log(`     ${f}`);
+    for (const f of firstOfEachKind([...new Set(r.fails)], 4)) console.log(`     ${f}`);
   } else console.log(`ok   ${where}${l}`);
 };
 const started = Date.now();
