@@ -36,7 +36,7 @@ from generator.bibtex import read_bibtex
 from generator.errors import Problem
 from generator.labels import document_labels
 from generator.model import Chapter, Document
-from generator.tree import EPUB_NS, Fragment, position
+from generator.tree import Fragment, position
 
 REFERENCE_FILES = ("references.bib", "references.json", "references.yaml")
 DEFAULT_STYLE = "chicago-author-date"

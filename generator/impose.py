@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import Destination, Fit, IndirectObject, NameObject, TextStringObject
 
 LAYOUTS = ("booklet", "2up")

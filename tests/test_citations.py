@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from generator.bibtex import csl_item, latex_text, person, sentence_case
 from generator.citations import find_marks, parse_bracketed, suffix_letters
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import FIXTURES, build_fixture, run_generator
 from tests.helpers import epub_xml, epubcheck_problems, pdf_text, squash
 
 SOURCE = FIXTURES / "citations"
@@ -76,11 +76,7 @@ APA_ENTRIES = [
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture built as PDF, EPUB and web page."""
-    out = tmp_path_factory.mktemp("cite")
-    for command in ("all", "html"):
-        result = run_generator(command, SLUG, "--source", str(SOURCE), "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return out
+    return build_fixture(tmp_path_factory, SLUG, "all", source=SOURCE)
 
 
 def copy_fixture(tmp_path: Path, extra: str = "") -> Path:
@@ -259,7 +255,7 @@ def test_csl_file_with_an_entity_is_refused(tmp_path: Path) -> None:
 
 def test_unknown_style_name_suggests_a_bundled_one(tmp_path: Path) -> None:
     """A misspelt style name is refused with the closest bundled name."""
-    root = copy_fixture(tmp_path, "citation_style: chicago-autor-date\n")
+    copy_fixture(tmp_path, "citation_style: chicago-autor-date\n")
     result = run_generator("check", SLUG, "--source", str(tmp_path))
     assert result.returncode == 1
     assert "unknown citation_style 'chicago-autor-date'; did you mean 'chicago-author-date'?" in result.stderr

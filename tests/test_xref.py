@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from generator.build import check as check_documents
-from tests.conftest import FIXTURES, run_generator
+from tests.conftest import FIXTURES, build_fixture, run_generator
 from tests.helpers import NS, epub_xml, epubcheck_problems
 from tests.test_links import check, write_document
 
@@ -27,11 +27,7 @@ X = f"{{{NS['x']}}}"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The figures fixture built in all three formats."""
-    out = tmp_path_factory.mktemp("figures")
-    for command in ("all", "html"):
-        result = run_generator(command, SLUG, "--source", str(FIXTURES), "--out", str(out))
-        assert result.returncode == 0, result.stderr
-    return out
+    return build_fixture(tmp_path_factory, SLUG, "all")
 
 
 def text_of(element: object) -> str:
