@@ -493,9 +493,12 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     notes = {c.id: [n.body.copy() for n in c.footnotes] for c in document.chapters}
     # a chapter's citations in reading order as the pass counts it: its text, then its notes'
     found = {cid: [slot for tree in (root, *notes[cid]) for slot in text_slots(tree)] for cid, root in trees.items()}
-    if not any(found.values()):
+    if not any(found.values()) and not document.meta.nocite:
         return document, []
     problems: list[Problem] = []
+    if path is None and not any(found.values()):  # listed works and nowhere to find them
+        return document, [_nocite_problem(document, document.meta.nocite[0],
+                                          f"nocite needs a references file ({', '.join(REFERENCE_FILES)})")]
     if path is None:
         bracketed = {cid: [s for s in slots if any(not mark.narrative for _start, _end, mark in s.marks)] for cid, slots in found.items()}
         if not any(bracketed.values()):  # '@name' in prose with no references file is text, as in Pandoc
@@ -506,7 +509,7 @@ def citation_pass(document: Document) -> tuple[Document, list[Problem]]:
     style = style_path(document, getattr(document.meta, "citation_style", "") or DEFAULT_STYLE, problems)
     if source is None or style is None:
         return document, problems
-    problems += unknown_keys(document, found, source)
+    problems += unknown_keys(document, found, source) + unknown_nocite_keys(document, source)
     if problems:
         return document, problems
     with engine.citeproc_fixes():
@@ -524,11 +527,46 @@ def render_citations(document: Document, found: dict[str, list[Slot]], renderer:
     """Put every citation's link in its text, in reading order, and return the References section."""
     registered = [(slot, [(a, b, m, renderer.register(m)) for a, b, m in slot.marks])
                   for chapter in document.chapters for slot in found[chapter.id]]
+    for key in uncited_keys(document.meta.nocite, [m for _slot, marks in registered for _a, _b, m, _c in marks],
+                            list(renderer.source.keys())):
+        renderer.register(CitationMark((Cite(key),), narrative=False, source=f"@{key}"))  # listed, printed nowhere
     renderer.disambiguate()
     for slot, marks in registered:
         _replace(slot, [(a, b, _citation_link(m, renderer.render(m, c), renderer.punctuation_in_quote))
                         for a, b, m, c in marks])
     return references_section(renderer, document_labels(document)["references"])
+
+
+def uncited_keys(nocite: tuple[str, ...], marks: list[CitationMark], keys: list[str]) -> list[str]:
+    """The works nocite lists that no citation names, in the references file's order ('*': all of them)."""
+    cited = {cite.key.lower() for mark in marks for cite in mark.cites}
+    wanted = set(keys) if "*" in nocite else {key.lower() for key in nocite}
+    return [key for key in keys if key in wanted and key not in cited]
+
+
+def unknown_nocite_keys(document: Document, source: Any) -> list[Problem]:
+    """A problem, at its line in document.yaml, for each nocite key the references do not hold."""
+    keys = list(source.keys())
+    problems = []
+    for key in document.meta.nocite:
+        if key == "*" or key.lower() in source:
+            continue
+        close = difflib.get_close_matches(key.lower(), keys, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(_nocite_problem(document, key, f"nocite: no reference '{key}' in the references{hint}"))
+    return problems
+
+
+def _nocite_problem(document: Document, key: str, message: str) -> Problem:
+    """A problem at the line and column of a nocite key in document.yaml (line 1 when it cannot be found)."""
+    path = document.root / "document.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    start = next((i for i, line in enumerate(lines) if line.startswith("nocite")), 0)
+    for number in range(start, len(lines)):
+        column = lines[number].find(key, len("nocite") if number == start else 0)
+        if column >= 0:
+            return Problem(path, number + 1, column + 1, message)
+    return Problem(path, 1, 1, message)
 
 
 def unknown_keys(document: Document, found: dict[str, list[Slot]], source: Any) -> list[Problem]:

@@ -113,6 +113,7 @@ class Metadata:
     licence: str = ""  # an SPDX id of generator/licences.py's table
     doi: str = ""
     citation_style: str = ""  # a bundled CSL style's name or a .csl file of the folder (generator/citations.py)
+    nocite: tuple[str, ...] = ()  # keys listed in References though uncited; "*" for every work
     lists: tuple[str, ...] = ()  # "figures", "tables": lists after the contents (generator/filters.py, caption_list)
     # document.yaml's ``labels:``, as written: label key → text, or plural forms as (form, text) pairs.
     labels: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()

@@ -76,6 +76,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "doi": Field("str", False, "The briefing's DOI (10.xxxx/...), for readers who cite it."),
     "citation_style": Field("str", False, "The CSL style of citations: a bundled name (default 'chicago-author-date', "
                             "e.g. 'apa') or a .csl file of the folder (see README, 'Citations')."),
+    "nocite": Field("list[str]", False, "Works of the references file listed though the text does not cite them: their "
+                    "keys, or '*' for all (Pandoc's nocite; see README, 'Citations')."),
     "lists": Field("list[choice]", False, "Lists after the contents in the PDF, the EPUB and the web page: 'figures', 'tables' "
                    "(see README, 'Figures, tables and cross-references').", ("figures", "tables")),
     "labels": Field("labels", False, "Words the tool adds, replaced: label key → text (see README, 'Languages and labels')."),
@@ -217,6 +219,7 @@ def _metadata(values: dict[str, Any], slug: str, summary_node: yaml.Node | None)
         labels=values.get("labels", ()),
         url=values.get("url", ""),
         citation_style=values.get("citation_style", ""),
+        nocite=tuple(values.get("nocite", ())),
         licence=values.get("licence", ""),
         doi=values.get("doi", ""),
         lists=tuple(values.get("lists", ())),

@@ -281,3 +281,29 @@ def test_unknown_licence_id_is_refused_with_the_closest(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert (f"{yaml_path}:7:10: 'licence' 'CC-BY-40' is not a known SPDX licence id; did you mean 'CC-BY-4.0'?"
             in result.stderr)
+
+
+def test_nocite_lists_an_uncited_work_and_star_lists_every_one(tmp_path: Path) -> None:
+    """nocite: [key] adds that uncited work to References, where the style sorts it; '*' adds every work."""
+    root = copy_fixture(tmp_path / "one", "nocite: [unused2000]\n")
+    result = run_generator("html", SLUG, "--source", str(root.parent), "--out", str(tmp_path / "one" / "out"))
+    assert result.returncode == 0, result.stderr
+    section = web_tree(tmp_path / "one" / "out").find(".//section[@role='doc-bibliography']")
+    entries = [squash(li.text_content()) for li in section.iter("li")]
+    assert len(entries) == len(CHICAGO_ENTRIES) + 1 and entries == sorted(entries, key=str.casefold)
+    added = [e for e in entries if e not in {squash(c) for c in CHICAGO_ENTRIES}]
+    assert added == [squash("Nobody, Ann. 2000. Never Cited. Nowhere.")]
+    root = copy_fixture(tmp_path / "all", "nocite: ['*']\n")
+    result = run_generator("html", SLUG, "--source", str(root.parent), "--out", str(tmp_path / "all" / "out"))
+    assert result.returncode == 0, result.stderr
+    section = web_tree(tmp_path / "all" / "out").find(".//section[@role='doc-bibliography']")
+    assert len(list(section.iter("li"))) == 7  # every entry of references.bib
+
+
+def test_unknown_nocite_key_is_refused_at_its_place_with_a_suggestion(tmp_path: Path) -> None:
+    """A nocite key the references do not hold names document.yaml, its line and column, and the closest key."""
+    root = copy_fixture(tmp_path, "nocite:\n  - smith2091\n")
+    result = run_generator("check", SLUG, "--source", str(tmp_path))
+    assert result.returncode == 1
+    line = len((root / "document.yaml").read_text(encoding="utf-8").splitlines())
+    assert f"document.yaml:{line}:5: nocite: no reference 'smith2091' in the references; did you mean 'smith2019'?" in result.stderr
