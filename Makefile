@@ -133,7 +133,7 @@ readers: $(STAMP) ## open the EPUBs in foliate-js and epub.js and the web page i
 	$(PY) -m generator html $(SLUGS) --out $(READERS_BOOKS) --no-progress
 	CHROMIUM=$(CHROMIUM) node tools/readers/readers.mjs $(READERS_BOOKS) $(BUILD)/readers
 
-bench: $(BENCH_STAMP) ## benchmark against WeasyPrint alone and Pandoc (BENCH_QUICK=1: short run); writes build/bench.json
+bench: $(BENCH_STAMP) ## benchmark against WeasyPrint alone and Pandoc, the cost ledger and the watch loop (BENCH_QUICK=1: short run; BENCH_LEDGER=seed,tenth,large); writes build/bench.json
 	$(PY) -m bench --out $(BUILD)
 
 clean: ## remove the outputs

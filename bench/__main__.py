@@ -2,7 +2,10 @@
 
 Environment: ``BENCH_QUICK=1`` for a short development run (one run each, a smaller large
 document); ``BENCH_RUNS=N`` to choose the number of runs; ``BENCH_BUDGET_S`` (default 540) the
-time after which no further round of runs is started.
+time after which no further round of runs is started. The cost ledger (bench/ledger.py) runs on
+the workloads ``BENCH_LEDGER`` names (default ``seed,tenth``; add ``large`` for the full
+document, ``none`` skips it), within ``BENCH_LEDGER_BUDGET_S`` (default 150) of its own: a
+round of its variants is not started past that, but each workload gets at least one.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import corpus, peer
+from bench import corpus, ledger, loop, peer
 from bench.measure import Measurement, measure, pdf_pages, run_once, size_kb
-from bench.report import print_scaling, print_table, ratios, targets
+from bench.report import print_ledger, print_loop, print_scaling, print_table, ratios, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -62,10 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         corpus.write_document(work / "source", "tenth", large_scale / 10)
         corpus.write_document(work / "source", "large", large_scale)
         measurements = []
-        for workload in workloads:
-            _log(f"{workload.name}: {runs} run(s) of each command ({time.perf_counter() - started:.0f} s so far)")
-            measurements += bench_workload(workload, work / "out" / workload.name, runs, env,
-                                           backrefs_variant=workload.name == "tenth", deadline=deadline)
+        for workload in workloads[:2]:
+            measurements += _timed_workload(workload, work, runs, env, started, deadline)
+        # The ledger and the loop before the large workload, which takes what is left of the budget.
+        ledger_result = cost_ledger(workloads, runs, env)
+        _log("the writer's loop: save a chapter under `generator watch`, wait for the new PDF")
+        loop_result = writers_loop(workloads[0], work / "loop", 3 if quick else 5, env)
+        measurements += _timed_workload(workloads[2], work, runs, env, started, deadline)
         _log("glossary linking micro-benchmark")
         micro = glossary_micro(runs, env)
         _log("scaling of reading and every pass at 1x, 10x, 100x")
@@ -87,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         "glossary_linking": micro,
         "pass_scaling": scaling_result,
         "noop_make": noop,
+        "ledger": ledger_result,
+        "writers_loop": loop_result,
     }
     result["targets"] = targets(result, measurements)
     result["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -94,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print_table(result, measurements)
     print_scaling(scaling_result)
+    print_ledger(ledger_result)
+    print_loop(loop_result)
     print(f"\nwrote {args.out / 'bench.json'} ({result['bench_seconds']} s)")
     return 0
 
@@ -103,6 +113,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the PDF and EPUB pipeline.")
     parser.add_argument("--out", type=Path, default=ROOT / "build", help="where bench.json goes (default: build)")
     return parser.parse_args(argv)
+
+
+def _timed_workload(w: Workload, work: Path, runs: int, env: dict[str, str], started: float,
+                    deadline: float) -> list[Measurement]:
+    """bench_workload with a line of progress; the floor without back-references on the tenth."""
+    _log(f"{w.name}: {runs} run(s) of each command ({time.perf_counter() - started:.0f} s so far)")
+    return bench_workload(w, work / "out" / w.name, runs, env, backrefs_variant=w.name == "tenth", deadline=deadline)
 
 
 def bench_workload(w: Workload, out: Path, runs: int, env: dict[str, str], backrefs_variant: bool,
@@ -189,6 +206,27 @@ def _record_outputs(w: Workload, out: Path, measurements: list[Measurement]) -> 
         m.size_kb = size_kb(path)
         if m.output == "pdf":
             m.pages = pdf_pages(path)
+
+
+def cost_ledger(workloads: list[Workload], runs: int, env: dict[str, str]) -> dict[str, object]:
+    """bench/ledger.py on each workload BENCH_LEDGER names, in its own process, within its budget."""
+    names = [n for n in os.environ.get("BENCH_LEDGER", "seed,tenth").split(",") if n and n != "none"]
+    budget_end = time.perf_counter() + float(os.environ.get("BENCH_LEDGER_BUDGET_S", "150"))
+    result: dict[str, object] = {}
+    for w in (w for w in workloads if w.name in names):
+        _log(f"cost ledger on {w.name}: up to {runs} round(s) of {len(ledger.VARIANTS) + 1} variants")
+        remaining = max(0.0, budget_end - time.perf_counter())
+        done = subprocess.run([PY, "-m", "bench.ledger", str(w.source), w.slug, str(runs), str(remaining)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        measured = json.loads(done.stdout)
+        result[w.name] = {**measured, "noise_s": ledger.noise_s(measured), "rows": ledger.ledger_rows(measured)}
+    return result
+
+
+def writers_loop(seed: Workload, work: Path, saves: int, env: dict[str, str]) -> list[dict[str, object]]:
+    """bench/loop.py on the seed: save to new PDF under the watcher, as ``make watch`` runs it and for the PDF alone."""
+    return [loop.measure_loop(seed.root, work / formats.replace(",", "-"), saves, formats, env)
+            for formats in ("pdf,epub,html", "pdf")]
 
 
 def glossary_micro(runs: int, env: dict[str, str]) -> dict[str, object]:

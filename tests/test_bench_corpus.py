@@ -64,3 +64,43 @@ def test_glossary_micro_benchmark_runs_on_the_current_model() -> None:
 
     result = time_linking(synthetic_document(terms=50, text_bytes=20_000), runs=1)
     assert result["terms"] == 50 and int(result["uses"]) > 0 and int(result["text_bytes"]) > 15_000
+
+
+def test_a_ledger_variant_appends_its_css_last_in_the_head_and_makes_its_rewrites() -> None:
+    """The switch-off CSS comes after every stylesheet (so it wins) and the rewrites touch only their pattern."""
+    from bench.ledger import Variant, variant_markup
+
+    markup = '<html><head><style>p{}</style></head><body><div class="callout note">x</div></body></html>'
+    variant = Variant("v", "v", css="p { hyphens: manual !important; }", rewrites=((r'class="callout ', 'class="plain-'),))
+    assert variant_markup(variant, markup) == ('<html><head><style>p{}</style><style>p { hyphens: manual !important; }'
+                                               '</style>\n</head><body><div class="plain-note">x</div></body></html>')
+
+
+def test_the_ledger_runs_each_variant_in_a_fresh_child_and_reports_rows_of_the_right_shape(tmp_path: Path) -> None:
+    """bench/ledger.py on a one-chapter document, the baseline and everything off: every row has a
+    saving and a share, each variant its pages, and the baseline its stages."""
+    from bench.ledger import BASELINE, STAGE_ROWS, STAGES, VARIANTS, ledger_rows, measure_ledger, noise_s
+    from bench.report import print_ledger
+
+    write_document(tmp_path, "doc", scale=0.025)
+    result = measure_ledger(tmp_path, "doc", runs=1, budget_s=0, variants=VARIANTS[:1])
+    assert result["rounds"] == 1 and list(result["variants"]) == [BASELINE, "all-off"]
+    base, off = result["variants"][BASELINE], result["variants"]["all-off"]
+    assert base["median_cpu_s"] > 0 and base["pages"] > 1 and list(base["stages"]) == list(STAGES)
+    assert base["stages"]["first layout"] > 0 and off["stages"]["first layout"] == off["stages"]["pdf_tags"] == 0
+    rows = ledger_rows(result)
+    assert rows[0]["feature"] == "all of the above off together" and rows[-1]["feature"] == STAGE_ROWS["pdf_tags"]
+    assert all(isinstance(r["saved_s"], float) and isinstance(r["share"], float) for r in rows)
+    print_ledger({"doc": {**result, "noise_s": noise_s(result), "rows": rows}})
+
+
+def test_the_writers_loop_times_a_save_to_the_new_pdf(tmp_path: Path) -> None:
+    """bench/loop.py: a real watcher on a copy of a small document, one save, one new PDF timed."""
+    import os
+
+    from bench.loop import measure_loop
+
+    document = write_document(tmp_path / "source", "doc", scale=0.025)
+    result = measure_loop(document, tmp_path / "loop", saves=1, formats="pdf", env=dict(os.environ))
+    assert result["saves"] == 1 and result["formats"] == "pdf"
+    assert 0 < result["median_rebuild_s"] <= result["median_save_to_pdf_s"] and result["median_cpu_s"] > 0
