@@ -140,9 +140,9 @@ def variant_writer(variant: Variant, clock: StageClock) -> Any:
     class LedgerWriter(PdfWriter):
         """The PDF writer with one feature off (bench only)."""
 
-        def html(self, ctx: Any, pages: dict[str, int]) -> str:
+        def html(self, ctx: Any, pages: dict[str, int], finding_pages: bool = False) -> str:
             with clock.stage("html"):
-                return variant_markup(variant, super().html(ctx, pages))
+                return variant_markup(variant, super().html(ctx, pages, finding_pages=finding_pages))
 
         def use_pages(self, ctx: Any, markup: str) -> dict[str, int]:
             if not variant.first_layout:

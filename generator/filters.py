@@ -92,12 +92,17 @@ def page_runs(uses: tuple[TermUse, ...], pages: dict[str, int]) -> list[tuple[Te
     return [(first[run[0]],) if len(run) == 1 else (first[run[0]], first[run[-1]]) for run in runs]
 
 
-def glossary_groups(entries: tuple[GlossaryEntry, ...]) -> list[tuple[str, list[GlossaryEntry]]]:
-    """Entries under their initial letter; one group without a letter for a short glossary."""
+def glossary_groups(entries: tuple[GlossaryEntry, ...], first_only: bool = False) -> list[tuple[str, list[GlossaryEntry]]]:
+    """Entries under their initial letter; one group without a letter for a short glossary.
+
+    ``first_only``: the first group with its first entry alone, as the PDF's first layout lays it out.
+    """
     if len(entries) < GLOSSARY_LETTERS_FROM:
-        return [("", list(entries))]
-    groups: dict[str, list[GlossaryEntry]] = {}
-    for entry in entries:
-        initial = sort_key(entry.term)[:1].upper()
-        groups.setdefault(initial if initial.isalpha() else "#", []).append(entry)
-    return list(groups.items())
+        groups = [("", list(entries))]
+    else:
+        initials: dict[str, list[GlossaryEntry]] = {}
+        for entry in entries:
+            initial = sort_key(entry.term)[:1].upper()
+            initials.setdefault(initial if initial.isalpha() else "#", []).append(entry)
+        groups = list(initials.items())
+    return [(groups[0][0], groups[0][1][:1])] if first_only and groups else groups

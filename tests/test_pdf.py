@@ -9,13 +9,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lxml import etree
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
+from generator.build import check
 from generator.filters import glossary_groups
+from generator.labels import document_labels
 from generator.markdown import render_chapter
+from generator.templates import make_environment
 from generator.tree import Fragment
-from generator.writers.pdf import add_link_notes
+from generator.writers import BuildOptions, WriteContext
+from generator.writers.pdf import MARGIN_BOXES, PdfWriter, add_link_notes, page_targets
 from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
 from tests.helpers import squash
 
@@ -502,3 +507,61 @@ def test_letter_and_marked_pdfs_do_not_overwrite_the_a4_one(tmp_path: Path) -> N
     sizes = {p.name: [float(v) for v in PdfReader(str(p)).pages[0].mediabox] for p in tmp_path.iterdir()}
     assert sizes[f"{SEED}-letter.pdf"][2:] == [612, 792]
     assert sizes[f"{SEED}.pdf"][2:] == pytest.approx([595.28, 841.89], abs=0.01)
+
+
+# The first layout (the pages of the glossary's uses and of cross-references)
+
+
+def _context(source: Path, slug: str, out: Path) -> WriteContext:
+    """The PDF writer's context for one document, read and linked, as a build makes it."""
+    document = check(source, [slug])[0]
+    return WriteContext(document, make_environment(document.root, document_labels(document)), BuildOptions(), out)
+
+
+@pytest.mark.parametrize(("source", "slug"), [(SOURCE, SEED), (FIXTURES, PRINT_FIXTURE), (FIXTURES, "figures")])
+def test_lean_first_layout_finds_the_pages_the_whole_document_gives(source: Path, slug: str, tmp_path: Path) -> None:
+    """The first layout leaves out the margin boxes, the glossary after its first entry and what
+    follows it; the page of every term use and cross-reference is the one the whole HTML gives.
+    The seed's glossary shares a page with its last chapter; print-features has letter headings
+    and a table over pages; figures has cross-references."""
+    ctx = _context(source, slug, tmp_path)
+    writer = PdfWriter()
+    lean = writer.use_pages(ctx, writer.html(ctx, {}, finding_pages=True))
+    whole = writer.use_pages(ctx, writer.html(ctx, {}))
+    assert lean == whole
+    assert len(lean) >= 9  # terms used (and references made) on pages past the first
+
+
+def test_lean_first_layout_html_keeps_one_glossary_entry_and_empties_the_margins(tmp_path: Path) -> None:
+    ctx = _context(FIXTURES, PRINT_FIXTURE, tmp_path)
+    writer = PdfWriter()
+    lean, whole = (etree.HTML(writer.html(ctx, {}, finding_pages=finding)) for finding in (True, False))
+    assert len(whole.findall(".//section[@class='glossary']//dt")) == len(ctx.document.glossary) >= 13
+    (entry,) = lean.findall(".//section[@class='glossary']//dt")
+    assert entry.get("id") == glossary_groups(ctx.document.glossary)[0][1][0].id  # the first one printed
+    assert lean.find(".//h1[@id='glossary-title']") is not None  # the contents' last line still has its target
+    style = lean.findtext(".//style") or ""
+    assert all(f"@{box} {{ content: none !important; }}" in style for box in MARGIN_BOXES)
+    assert "content: none !important" not in (whole.findtext(".//style") or "")
+    chapters = [s.get("id") for s in whole.iter("section") if s.get("class") == "chapter"]
+    assert [s.get("id") for s in lean.iter("section") if s.get("class") == "chapter"] == chapters
+
+
+@pytest.mark.parametrize(("slug", "layouts"), [("code-wide", 1), ("links", 2)])
+def test_a_document_without_term_uses_or_references_is_laid_out_once(slug: str, layouts: int, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """code-wide uses no glossary term and makes no cross-reference: no first layout (it would
+    find no page); links uses terms, so it has one."""
+    ctx = _context(FIXTURES, slug, tmp_path)
+    writer = PdfWriter()
+    made: list[str] = []
+    html_document = writer.html_document
+
+    def counted(ctx: WriteContext, markup: str) -> object:
+        made.append(markup)
+        return html_document(ctx, markup)
+
+    monkeypatch.setattr(writer, "html_document", counted)
+    assert bool(page_targets(ctx.document)) == (layouts == 2)
+    assert writer.pdf(ctx).startswith(b"%PDF-")
+    assert len(made) == layouts

@@ -54,6 +54,9 @@ NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt",
 # A table of more columns than these is set smaller, so that it fits the text block (print.css).
 WIDE_TABLE, WIDER_TABLE = 6, 9
 WEB_LINK = ("http://", "https://")
+# Every CSS page-margin box: the first layout empties them all (PdfWriter.html).
+MARGIN_BOXES = tuple(f"{edge}-{part}" for edge in ("top", "bottom") for part in ("left-corner", "left", "center", "right", "right-corner")) \
+    + tuple(f"{side}-{part}" for side in ("left", "right") for part in ("top", "middle", "bottom"))
 REFERENCE_ID = "-xref"  # a cross-reference's id in print, ch2-xref1: the first layout finds its page
 
 
@@ -80,14 +83,21 @@ class PdfWriter:
 
     def laid_out(self, ctx: WriteContext) -> tuple[str, bytes]:
         """The final HTML and its PDF: a first layout finds the page of each use of a term, the second is kept."""
-        pages = self.use_pages(ctx, self.html(ctx, {}))
+        pages = self.use_pages(ctx, self.html(ctx, {}, finding_pages=True)) if page_targets(ctx.document) else {}
         markup = self.html(ctx, pages)
         return markup, self.layout(ctx, markup)
 
-    def html(self, ctx: WriteContext, pages: dict[str, int]) -> str:
-        """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers."""
+    def html(self, ctx: WriteContext, pages: dict[str, int], finding_pages: bool = False) -> str:
+        """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers.
+
+        ``finding_pages``: the HTML of the first layout, which only finds the pages of anchors in the
+        chapters. The templates may leave out what cannot move them: the margin boxes, the glossary
+        after its first entry and what follows the glossary (a third of that layout's time on the
+        seed). The first entry stays so that the glossary's heading breaks as it will in the end.
+        """
         template = ctx.env.get_template("print/document.html")
         html = template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
+                               finding_pages=finding_pages, margin_boxes=MARGIN_BOXES,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
                                markup=print_markup(ctx.document, pages))
         checked_template_pictures(html, ctx.document, ctx.env, "print/document.html", picture_names(ctx.document))  # WeasyPrint's fetcher reads them
@@ -95,7 +105,7 @@ class PdfWriter:
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
         """The page (from 1) of every use of a term, in a layout of ``markup``."""
-        targets = use_anchors(ctx.document.glossary) | reference_anchors(ctx.document)
+        targets = page_targets(ctx.document)
         with self.rendering(ctx):
             rendered = self.html_document(ctx, markup).render(**self.options(ctx))
         return {anchor: number for number, page in enumerate(rendered.pages, start=1)
@@ -204,6 +214,14 @@ def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: La
     if labels is not None:
         add_reference_pages(body, chapter, pages or {}, labels)
     return body
+
+
+def page_targets(document: Document) -> frozenset[str]:
+    """The anchors whose pages the PDF prints: every use of a term and every cross-reference's target.
+
+    None (no term used, no cross-reference) means no first layout: it would find nothing.
+    """
+    return use_anchors(document.glossary) | reference_anchors(document)
 
 
 def reference_anchors(document: Document) -> frozenset[str]:
