@@ -15,6 +15,7 @@ sources (line and column), for the passes' error messages; no output ever carrie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -163,6 +164,125 @@ def _append_text(parent: Element, index: int, text: str | None) -> None:
     else:
         previous = parent[index - 1]
         previous.tail = (previous.tail or "") + text
+
+
+WIDE_TABLE, WIDER_TABLE = 6, 9  # columns beyond which a table is set smaller (PDF and EPUB)
+
+
+def mark_wide_tables(root: Element) -> None:
+    """Class a table of more than WIDE_TABLE columns ``wide``, of more than WIDER_TABLE ``wider``."""
+    for table in root.iter("table"):
+        row = next(table.iter("tr"), None)
+        columns = sum(int(cell.get("colspan", "1") or 1) for cell in row if cell.tag in {"th", "td"}) if row is not None else 0
+        size = "wider" if columns > WIDER_TABLE else "wide" if columns > WIDE_TABLE else ""
+        if size:
+            table.set("class", " ".join(filter(None, [table.get("class"), size])))
+
+
+LONG_TOKEN = 20  # characters without a space beyond which a table cell's word gets break points
+_BREAK_AFTER = re.compile(r"(?<=[/._\-:?&=#,;])(?=[^/._\-:?&=#,;])")
+_SEGMENT = 12  # a run this long without punctuation may break (only where the line needs it)
+
+
+def break_points(token: str) -> list[str]:
+    """``token`` cut where a line may break: after URL and identifier punctuation, and every
+    _SEGMENT characters of a longer run."""
+    pieces = []
+    for part in _BREAK_AFTER.split(token):
+        pieces.extend(part[i:i + _SEGMENT] for i in range(0, len(part), _SEGMENT))
+    return [piece for piece in pieces if piece]
+
+
+def _with_break_points(text: str) -> list[str]:
+    """``text`` as pieces with a break point (a ``wbr``) between each two."""
+    pieces: list[str] = [""]
+    for word in re.split(r"(\s+)", text):
+        cuts = break_points(word) if len(word) > LONG_TOKEN and not word.isspace() else [word]
+        pieces[-1] += cuts[0]
+        pieces.extend(cuts[1:])
+    return pieces
+
+
+def break_long_words_in_cells(root: Element) -> None:
+    """Give each word of more than LONG_TOKEN characters in a table cell (an address, a path, an
+    identifier, a compound) ``wbr`` break points, so that a table that must fit a narrow column
+    can wrap it instead of overflowing; a line breaks there only when it has to."""
+    for cell in [c for c in root.iter("td", "th")]:
+        for element in [cell, *cell.iterdescendants()]:
+            if not isinstance(element.tag, str) or element.tag == "pre":
+                continue
+            if element is not cell and element.tail and len(element.tail) > LONG_TOKEN:
+                _break_tail(element)
+            if element.text and len(element.text) > LONG_TOKEN and element.tag != "wbr":
+                _break_text(element)
+
+
+def _break_text(element: Element) -> None:
+    first, *rest = _with_break_points(element.text or "")
+    element.text = first
+    for index, piece in enumerate(rest):
+        wbr = etree.Element("wbr")
+        wbr.tail = piece
+        element.insert(index, wbr)
+
+
+def _break_tail(element: Element) -> None:
+    first, *rest = _with_break_points(element.tail or "")
+    element.tail = first
+    anchor = element
+    for piece in rest:
+        wbr = etree.Element("wbr")
+        wbr.tail = piece
+        anchor.addnext(wbr)
+        anchor = wbr
+
+
+# A phone's column at 150 % in em of the table's text (foliate-js: 351 px of 22.8 px text, less
+# some slack); the width of an average character (bold headers are wider) and a cell's side
+# padding, in em.
+PHONE_COLUMN_EM, CHARACTER_EM, CELL_PADDING_EM = 15.0, 0.65, 1.0
+TABLE_FONT = {"": 1.0, "wide": 0.8 / 0.95, "wider": 0.7 / 0.95}  # epub.css: table.wide, table.wider
+_WIDE_CHARACTER = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
+def longest_word(text: str) -> float:
+    """The width, in average characters, of the longest piece of ``text`` a line cannot break:
+    a word between spaces (a word over LONG_TOKEN characters between its break points), or one
+    wide (CJK) character, which lines break around and which is about as wide as two."""
+    pieces = [piece for word in text.split() for piece in _WIDE_CHARACTER.split(word)]
+    pieces = [cut for piece in pieces for cut in (break_points(piece) if len(piece) > LONG_TOKEN else [piece])]
+    return max([float(len(piece)) for piece in pieces] + [2.0] * bool(_WIDE_CHARACTER.search(text)) + [0.0])
+
+
+def keep_words_whole(root: Element) -> None:
+    """Class ``words`` the cells of the columns whose words may stay whole (epub.css breaks only
+    between words there, elsewhere inside a word where it must): all columns when their longest
+    words fit a phone's column side by side, else, in a table of up to WIDE_TABLE columns, the
+    columns of shortest longest words that fit (years, amounts, names keep whole; a column of
+    long words breaks them). Tables with spanning cells are left as they are."""
+    for table in root.iter("table"):
+        rows = [[cell for cell in row if cell.tag in {"th", "td"}] for row in table.iter("tr")]
+        if not rows or any(cell.get("colspan", "1") != "1" or cell.get("rowspan", "1") != "1"
+                           for row in rows for cell in row):
+            continue
+        count = max(len(row) for row in rows)
+        words = [max((longest_word("".join(row[c].itertext())) for row in rows if c < len(row)), default=0.0)
+                 for c in range(count)]
+        size = next((name for name in ("wider", "wide") if name in (table.get("class") or "").split()), "")
+        padding = CELL_PADDING_EM * (0.6 if size else 1.0)
+        budget = (PHONE_COLUMN_EM / TABLE_FONT[size] - count * padding) / CHARACTER_EM
+        kept: set[int] = set()
+        if sum(words) <= budget:
+            kept = set(range(count))
+        elif count <= WIDE_TABLE:
+            for column in sorted(range(count), key=lambda c: words[c]):
+                if sum(words[c] for c in kept) + words[column] > budget:
+                    break
+                kept.add(column)
+        for row in rows:
+            for column, cell in enumerate(row):
+                if column in kept:
+                    cell.set("class", " ".join(filter(None, [cell.get("class"), "words"])))
 
 
 def wrap_tables(root: Element) -> None:

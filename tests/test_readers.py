@@ -5,8 +5,8 @@ EPUBs in foliate-js and epub.js and the page in Chromium, and fails on overflow,
 heading or table cell outside the reader's font, or a glossary or footnote link without a target.
 `make readers` opens every buildable fixture (about 5 minutes on two cores); here a subset keeps
 the test near 90 s: epub-rich (glossary, notes, table, figure, callouts), links, i18n-de (long
-compound words, the overflow a phone column meets first) and code-wide (code blocks that scroll
-sideways inside the column).
+compound words, the overflow a phone column meets first) and code-wide (code blocks and a
+twelve-column, forty-row table that must wrap to the column and break across pages).
 Skipped, saying why, where node, the npm packages (`make readers-setup`) or Chromium are missing.
 """
 
@@ -82,22 +82,20 @@ def test_reading_systems(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(missing() is not None, reason=missing() or "")
 def test_reading_systems_find_a_broken_stylesheet(tmp_path: Path) -> None:
-    """The checks are not vacuous: over-wide paragraphs, dark-blue links and a sans-serif heading fail on a phone at night in both engines."""
+    """The checks are not vacuous: over-wide paragraphs, dark-blue links and a sans-serif heading, and
+    a long table in a box that scrolls, fail on a phone at night in both engines."""
     built = tmp_path / "built"
-    result = run_generator("epub", "epub-rich", "--source", str(FIXTURES), "--out", str(built), "--no-progress")
+    result = run_generator("epub", "epub-rich", "code-wide", "--source", str(FIXTURES), "--out", str(built), "--no-progress")
     assert result.returncode == 0, result.stderr
     books = tmp_path / "books"
     books.mkdir()
     bad = "\na { color: #0000ee !important } h2 { font-family: sans-serif !important } p { width: 900px }\n"
-    with zipfile.ZipFile(built / "epub-rich.epub") as src, zipfile.ZipFile(books / "broken.epub", "w") as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.endswith("epub.css"):
-                data += bad.encode()
-            out.writestr(info, data)
+    with_css(built / "epub-rich.epub", books / "broken.epub", bad)
+    # The table wrapper the EPUB had before: a box that scrolls sideways, laid out in one piece.
+    with_css(built / "code-wide.epub", books / "scrolling.epub", "\ntable { display: block; overflow-x: auto }\n")
     result = subprocess.run(
         ["node", str(READERS / "readers.mjs"), str(books), str(tmp_path / "readers")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=240,
         env={**os.environ, "CHROMIUM": str(CHROMIUM)},
     )
     assert result.returncode == 1, result.stdout + result.stderr
@@ -107,3 +105,16 @@ def test_reading_systems_find_a_broken_stylesheet(tmp_path: Path) -> None:
         assert any(re.search(r"overflow: <p\b.* is 900px wide in a 3[0-9]{2}px column", f) for f in found), found
         assert any("contrast 2.23:1" in f and "rgb(0, 0, 238)" in f for f in found), found
         assert any("font: <h2" in f for f in found), found
+        # The forty-row table in a scrolling box is taller than the phone's page: its last rows are cut.
+        clipped = problems(result.stdout, f"{engine} scrolling 390x844 night")
+        assert any(re.search(r"clipped: <table\.wider> .* is \d+px tall in a \d+px page", f) for f in clipped), clipped
+
+
+def with_css(epub: Path, out: Path, css: str) -> None:
+    """A copy of ``epub`` with ``css`` appended to its stylesheet."""
+    with zipfile.ZipFile(epub) as src, zipfile.ZipFile(out, "w") as copy:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("epub.css"):
+                data += css.encode()
+            copy.writestr(info, data)

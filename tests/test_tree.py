@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lxml.etree import _Element
+
 from generator.markdown import render_chapter
-from generator.tree import Fragment, to_html, to_xhtml, unwrap
+from generator.tree import (WIDE_TABLE, WIDER_TABLE, Fragment, break_long_words_in_cells, break_points,
+                            keep_words_whole, longest_word, mark_wide_tables, to_html, to_xhtml, unwrap)
 
 PATH = Path("x.md")
 
@@ -90,3 +93,57 @@ def test_a_picture_named_through_a_symlink_loop_is_refused(tmp_path: Path) -> No
     (root / "loop.png").symlink_to(root / "loop.png")
     code, lines = check(root)
     assert code == 1 and "image 'loop.png'" in lines[0], lines
+
+
+def table_tree(markdown: str) -> _Element:
+    """A chapter's tree, for the table passes."""
+    return render_chapter(f"# T\n\n{markdown}\n", "ch1", PATH).body.copy()
+
+
+def test_long_words_in_cells_get_break_points_that_keep_their_text() -> None:
+    """A cell's word over LONG_TOKEN characters breaks after its punctuation and every 12 characters
+    of a longer run; short words, text outside tables and code blocks are untouched."""
+    url = "https://example.org/downloads/releases/2026/release-archive.tar.gz"
+    root = table_tree(f"| a | b |\n|---|---|\n| {url} | Bundesverfassungsgerichtsurteil and short |\n\n{url} outside")
+    break_long_words_in_cells(root)
+    first, second = root.iter("td")
+    assert "".join(first.itertext()) == url
+    assert [w.tail for w in first.iter("wbr")][:3] == ["example.", "org/", "downloads/"]
+    assert "".join(second.itertext()) == "Bundesverfassungsgerichtsurteil and short"
+    assert len(list(second.iter("wbr"))) == 2  # 31 letters: three runs of at most 12
+    assert not [w for p in root.iter("p") for w in p.iter("wbr")]
+    assert break_points("short") == ["short"]
+
+
+def classes(root: _Element) -> list[list[str | None]]:
+    """The class of each cell, row by row."""
+    return [[cell.get("class") for cell in row] for row in root.iter("tr")]
+
+
+def test_words_stay_whole_in_the_columns_a_phone_can_hold_side_by_side() -> None:
+    """All columns keep words whole when their longest words fit a phone's column together; else
+    the columns of shortest longest words that fit; a CJK character counts as a word of two."""
+    # 8 + 10 characters fit (Flusswasser, 11, would not: 358 px in foliate-js's 351 px column)
+    german = table_tree("| Quelle | Temperatur im Winter |\n|---|---|\n| Abwasser | 3 °C bis 5 °C |")
+    keep_words_whole(german)
+    assert classes(german) == [["words", "words"]] * 2
+    seed = table_tree("| Party | What it gives | What it gets |\n|---|---|---|\n"
+                      "| Anthropic | A minority investment and custom infrastructure | More cloud spend |\n"
+                      "| Amazon | Internationalisation and decarbonisation | Chips |")
+    keep_words_whole(seed)
+    assert classes(seed) == [["words", None, "words"]] * 3  # longest words 9, 20, 5: not all three
+    assert longest_word("法定耐用年数 40年") == 2.0 and longest_word("R10C12 a") == 6.0
+    assert longest_word("https://example.org/downloads/releases") == len("downloads/")
+    spanning = table_tree("| a | b |\n|---|---|\n| x | y |")
+    next(spanning.iter("td")).set("colspan", "2")
+    keep_words_whole(spanning)
+    assert not [c for row in classes(spanning) for c in row if c]
+
+
+def test_wide_tables_are_classed_by_their_columns() -> None:
+    """More than WIDE_TABLE columns: wide; more than WIDER_TABLE: wider."""
+    def table(columns: int) -> str | None:
+        root = table_tree("|" + " c |" * columns + "\n|" + "---|" * columns + "\n|" + " x |" * columns)
+        mark_wide_tables(root)
+        return next(root.iter("table")).get("class")
+    assert (table(WIDE_TABLE), table(WIDE_TABLE + 1), table(WIDER_TABLE + 1)) == (None, "wide", "wider")

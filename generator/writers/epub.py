@@ -22,13 +22,14 @@ from markupsafe import Markup
 from generator.cover import SUPPLIED_COVER, cover_alt_text, cover_image
 from generator.engine import PackageWriter
 from generator.guard import checked_epub, checked_template_pictures
-from generator.scripts import script_for
 from generator.labels import document_labels
-from generator.links import collect_targets
 from generator.licences import rights_statement
+from generator.links import collect_targets
 from generator.model import Document, Heading, Picture
 from generator.pictures import picture_names, screen_picture
-from generator.tree import EPUB_NS, Element, Fragment, split_leading_paragraph, to_xhtml, wrap_tables
+from generator.scripts import script_for
+from generator.tree import (EPUB_NS, Element, Fragment, break_long_words_in_cells, keep_words_whole, mark_wide_tables,
+                            split_leading_paragraph, to_xhtml)
 from generator.writers import ContentMarkup, Output, WriteContext, build_time
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -159,9 +160,17 @@ def id_files(document: Document) -> dict[str, str]:
 
 def epub_xhtml(fragment: Fragment, here: str, files: dict[str, str]) -> str:
     """A fragment as the EPUB writes it: epub:type on noterefs and glossrefs, links qualified by file,
-    tables in boxes that scroll sideways."""
+    wide tables classed to be set smaller, words in cells kept whole where their column allows,
+    long words in cells given break points.
+
+    No table is put in a box that scrolls sideways (the web page's ``div.table-wrap``): a paginated
+    reading system lays a scrolling box out as one piece, so a table taller than the page lost its
+    rows below the page's foot in foliate-js and epub.js. EPUB tables fit the column instead (epub.css).
+    """
     root = fragment.copy()
-    wrap_tables(root)
+    mark_wide_tables(root)
+    keep_words_whole(root)
+    break_long_words_in_cells(root)
     for link in root.iter("a"):
         qualify_link(link, here, files)
         kind = EPUB_TYPES.get(link.get("role", ""))

@@ -41,7 +41,7 @@ from generator.model import Chapter, Document
 from generator.pictures import picture_names
 from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs
-from generator.tree import Element, Fragment, split_leading_paragraph, to_html
+from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf_tags import Describe, repair_tags
 
@@ -52,7 +52,6 @@ FOLDED_SIZES = {"a4": "A5", "letter": "half-letter"}
 NOTE_BLOCKS = frozenset({"p", "ul", "ol", "li", "pre", "blockquote", "dl", "dt", "dd", "div", "table", "tr", "td", "th",
                          "thead", "tbody", "figure", "figcaption", "h2", "h3", "h4", "h5", "h6", "hr"})
 # A table of more columns than these is set smaller, so that it fits the text block (print.css).
-WIDE_TABLE, WIDER_TABLE = 6, 9
 WEB_LINK = ("http://", "https://")
 # Every CSS page-margin box: the first layout empties them all (PdfWriter.html).
 MARGIN_BOXES = tuple(f"{edge}-{part}" for edge in ("top", "bottom") for part in ("left-corner", "left", "center", "right", "right-corner")) \
@@ -264,16 +263,6 @@ def number_headings(root: Element, numbers: dict[str, str]) -> None:
             span.tail = " " + (heading.text or "")
             heading.text = None
             heading.insert(0, span)
-
-
-def mark_wide_tables(root: Element) -> None:
-    """Class a table of more than WIDE_TABLE columns ``wide``, of more than WIDER_TABLE ``wider``."""
-    for table in root.iter("table"):
-        row = next(table.iter("tr"), None)
-        columns = sum(int(cell.get("colspan", "1") or 1) for cell in row if cell.tag in {"th", "td"}) if row is not None else 0
-        size = "wider" if columns > WIDER_TABLE else "wide" if columns > WIDE_TABLE else ""
-        if size:
-            table.set("class", " ".join(filter(None, [table.get("class"), size])))
 
 
 def add_link_notes(root: Element) -> None:

@@ -1,7 +1,8 @@
 // The checks run inside a rendered document (an EPUB content document in a reading engine's
 // iframe, or the web page). Loaded into the page as a plain script: defines window.readerChecks.
-// checkDoc(doc, {font, background, columnWidth}) returns a list of failures (strings); without
-// columnWidth, the width of the reading engine's column (columnWidth(doc)) is used.
+// checkDoc(doc, {font, background, columnWidth, columnHeight}) returns a list of failures (strings);
+// without them, the width and height of the reading engine's column (columnWidth(doc),
+// columnHeight(doc)) are used.
 (function () {
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = 1;
@@ -77,6 +78,19 @@
     return doc.documentElement.clientWidth;
   }
 
+  // The height of one page of the engine's paginated layout: the multi-column container's content
+  // height. Without one (the web page, a scrolled flow): Infinity, nothing is cut at a page foot.
+  function columnHeight(doc) {
+    const win = doc.defaultView;
+    for (const el of [doc.documentElement, doc.body]) {
+      if (!el) continue;
+      const cs = win.getComputedStyle(el);
+      if (cs.columnWidth === 'auto' && cs.columnCount === 'auto') continue;
+      return el.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+    }
+    return Infinity;
+  }
+
   // Whether an ancestor below <body> scrolls sideways. <html> and <body> are left out: they
   // are the engine's page boxes (epub.js hides the body's vertical overflow, which makes its
   // horizontal overflow compute to auto).
@@ -109,6 +123,19 @@
       else if (el.clientWidth > 0 && cs.overflowX === 'visible'
                && el.scrollWidth > el.clientWidth + 1 && el.scrollWidth > column + 1)
         fails.push(`overflow: ${describe(el)} content is ${el.scrollWidth}px wide, its box ${el.clientWidth}px`);
+    }
+    // Clipping: a box that scrolls or clips (overflow other than visible) is not broken across
+    // pages in a paginated engine (Chromium lays it out as one piece), so one taller than the page
+    // loses what lies below the page's foot — the last rows of a long table in a scrolling
+    // wrapper, the end of a long code block.
+    const pageHeight = opts.columnHeight ?? columnHeight(doc);
+    for (const el of body.querySelectorAll('*')) {
+      if (!(el instanceof win.HTMLElement) || !visible(el)) continue;
+      const cs = gcs(el);
+      if (cs.overflowX === 'visible' && cs.overflowY === 'visible') continue;
+      const height = el.getBoundingClientRect().height;
+      if (height > pageHeight + 1)
+        fails.push(`clipped: ${describe(el)} (overflow ${cs.overflowX} ${cs.overflowY}) is ${Math.round(height)}px tall in a ${Math.round(pageHeight)}px page; what lies below the page's foot cannot be read`);
     }
     // Contrast of every visible piece of text (links included) against its effective background.
     const seen = new Set();
@@ -184,5 +211,5 @@
     return anchor;
   }
 
-  window.readerChecks = { checkDoc, columnWidth, noteLinks, checkLinks, rgba, tableAnchor };
+  window.readerChecks = { checkDoc, columnWidth, columnHeight, noteLinks, checkLinks, rgba, tableAnchor };
 })();
