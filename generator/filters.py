@@ -92,6 +92,15 @@ def page_runs(uses: tuple[TermUse, ...], pages: dict[str, int]) -> list[tuple[Te
     return [(first[run[0]],) if len(run) == 1 else (first[run[0]], first[run[-1]]) for run in runs]
 
 
+def unlinked_use_anchors(glossary: tuple[GlossaryEntry, ...], pages: dict[str, int]) -> frozenset[str]:
+    """The anchors of the uses no glossary page number links to (all but the first use on each
+    page of a run's ends), given the pages a first layout found; none without pages."""
+    if not pages:
+        return frozenset()
+    linked = {use.anchor for entry in glossary for run in page_runs(entry.uses, pages) for use in run}
+    return use_anchors(glossary) - linked
+
+
 def glossary_groups(entries: tuple[GlossaryEntry, ...], first_only: bool = False) -> list[tuple[str, list[GlossaryEntry]]]:
     """Entries under their initial letter; one group without a letter for a short glossary.
 

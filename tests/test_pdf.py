@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.generic import Destination
 
 from generator.build import check
-from generator.filters import glossary_groups
+from generator.filters import glossary_groups, unlinked_use_anchors, use_anchors
 from generator.labels import document_labels
 from generator.markdown import render_chapter
 from generator.templates import make_environment
@@ -228,19 +228,47 @@ def collapsed(pages: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
+def final_use_pages(source: Path, slug: str, options: BuildOptions, out: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], int]:
+    """The page of every use of a term in the layout the PDF keeps, and its page count: laid out
+    in-process from the same HTML with every use's anchor kept (the writer drops those no glossary
+    number links to; an id changes nothing in a layout)."""
+    import generator.writers.pdf as pdf_writer
+
+    document = check(source, [slug])[0]
+    ctx = WriteContext(document, make_environment(document.root, document_labels(document)), options, out)
+    writer = PdfWriter()
+    pages = writer.use_pages(ctx, writer.html(ctx, {}, finding_pages=True))
+    monkeypatch.setattr(pdf_writer, "unlinked_use_anchors", lambda glossary, pages: frozenset())
+    markup = writer.html(ctx, pages)
+    with writer.rendering(ctx):
+        rendered = writer.html_document(ctx, markup).render(**writer.options(ctx))
+    uses = use_anchors(document.glossary)
+    found = {anchor: n for n, page in enumerate(rendered.pages, start=1) for anchor in page.anchors if anchor in uses}
+    return found, len(rendered.pages)
+
+
 @pytest.mark.parametrize("which", ["seed", "letter", "report", "fixture"])
 def test_glossary_lists_each_page_holding_a_use_once_with_ranges(
-        which: str, seed_pdf: Path, letter_pdf: Path, report_pdf: Path, fixture_pdf: Path) -> None:
-    """Each entry prints exactly the pages that hold its uses' anchors, each once, consecutive ones as a
-    range, and each number links to the first use of the term on its page."""
-    from generator.build import check
-
+        which: str, seed_pdf: Path, letter_pdf: Path, report_pdf: Path, fixture_pdf: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each entry prints exactly the pages that hold its uses (in the kept layout, every anchor
+    kept), each once, consecutive ones as a range, and each number links to the first use of the
+    term on its page: the PDF keeps a destination for exactly those uses."""
     pdf = {"seed": seed_pdf, "letter": letter_pdf, "report": report_pdf, "fixture": fixture_pdf}[which]
     source, slug = (FIXTURES, PRINT_FIXTURE) if which == "fixture" else (SOURCE, SEED)
+    if which == "report":
+        source = tmp_path / "source"
+        shutil.copytree(SOURCE / SEED, source / SEED)
+        with (source / SEED / "document.yaml").open("a", encoding="utf-8") as meta:
+            meta.write("layout: report\n")
+    options = BuildOptions(paper="letter" if which == "letter" else "a4")
+    use_page, page_count = final_use_pages(source, slug, options, tmp_path / "out", monkeypatch)
     (document,) = check(source, [slug])
     reader = PdfReader(str(pdf))
+    assert len(reader.pages) == page_count  # the in-process layout is the command's
     entries = [e for _letter, group in glossary_groups(document.glossary) for e in group if e.uses]
-    expected = [sorted({destination_page(reader, use.anchor) for use in e.uses}) for e in entries]
+    expected = [sorted({use_page[use.anchor] for use in e.uses}) for e in entries]
     assert printed_glossary_pages(reader) == expected
     by_anchor = {use.anchor: (entry, i) for entry in entries for i, use in enumerate(entry.uses)}
     linked: dict[str, set[int]] = {}
@@ -250,12 +278,17 @@ def test_glossary_lists_each_page_holding_a_use_once_with_ranges(
             if name in by_anchor:
                 entry, index = by_anchor[name]
                 on = destination_page(reader, name)
-                earlier = {destination_page(reader, u.anchor) for u in entry.uses[:index]}
+                assert on == use_page[name]
+                earlier = {use_page[u.anchor] for u in entry.uses[:index]}
                 assert on not in earlier, f"{name} is not the first use of {entry.term} on page {on}"
                 linked.setdefault(entry.id, set()).add(on)
     for entry, pages in zip(entries, expected):
         ends = {int(n) for run in collapsed(pages).split(", ") for n in run.split("–")}
         assert linked[entry.id] == ends, entry.term
+    destinations = set(reader.named_destinations)
+    assert {name for name in by_anchor if name in destinations} == {
+        name for name in by_anchor if any(str(a.get_object().get("/Dest", "")) == name
+                                          for p in glossary_pages(reader) for a in reader.pages[p - 1].get("/Annots", []))}
 
 
 def test_page_runs_collapse_consecutive_pages_and_keep_the_first_use_on_each() -> None:
@@ -470,18 +503,18 @@ def _fetcher_folders() -> list[Path]:
     return [PROJECT_TEMPLATES, *font_dirs()]
 
 
-def test_print_html_anchors_every_use_and_points_only_at_uses(fixture_pdf: Path) -> None:
-    """Every use of a term keeps its id in the print HTML (its page is looked up), and each glossary page reference points at one."""
+def test_print_html_anchors_the_uses_its_page_references_point_at(fixture_pdf: Path) -> None:
+    """The kept print HTML has an id on exactly the uses of a term its glossary page references
+    point at (the first layout's HTML has one on every use: see
+    test_the_kept_layout_drops_the_anchors_no_glossary_number_links_to)."""
     from lxml import html as lxml_html
-
-    from generator.build import check
 
     root = lxml_html.fromstring(fixture_pdf.with_suffix(".print.html").read_bytes())
     targets = {ref.get("href").lstrip("#") for ref in root.find_class("page-ref")}
     term_ids = {e.get("id") for e in root.xpath("//span[@id] | //a[@id]") if "-g-" in (e.get("id") or "")}
     (document,) = check(FIXTURES, [PRINT_FIXTURE])
-    assert term_ids == {use.anchor for entry in document.glossary for use in entry.uses}
-    assert targets and targets <= term_ids
+    assert targets and term_ids == targets
+    assert term_ids < {use.anchor for entry in document.glossary for use in entry.uses}
 
 
 def test_page_plan_is_layout_when_given_else_chosen_by_length() -> None:
@@ -565,3 +598,24 @@ def test_a_document_without_term_uses_or_references_is_laid_out_once(slug: str, 
     assert bool(page_targets(ctx.document)) == (layouts == 2)
     assert writer.pdf(ctx).startswith(b"%PDF-")
     assert len(made) == layouts
+
+
+def test_the_kept_layout_drops_the_anchors_no_glossary_number_links_to(tmp_path: Path) -> None:
+    """The second layout's HTML keeps an id on the uses the glossary's page numbers link to (the
+    first use on each page), and no other use's; every link in it has its target, and the term
+    uses are as many as before (only the ids go)."""
+    ctx = _context(SOURCE, SEED, tmp_path)
+    writer = PdfWriter()
+    pages = writer.use_pages(ctx, writer.html(ctx, {}, finding_pages=True))
+    first, kept = (etree.HTML(writer.html(ctx, given)) for given in ({}, pages))
+    uses = use_anchors(ctx.document.glossary)
+    ids_first = {e.get("id") for e in first.iter() if e.get("id") in uses}
+    ids_kept = {e.get("id") for e in kept.iter() if e.get("id") in uses}
+    assert ids_first == uses
+    dropped = uses - ids_kept
+    assert dropped and dropped == unlinked_use_anchors(ctx.document.glossary, pages)
+    hrefs = {a.get("href")[1:] for a in kept.iter("a") if (a.get("href") or "").startswith("#")}
+    assert ids_kept == hrefs & uses  # kept exactly where a glossary number points
+    assert hrefs <= {e.get("id") for e in kept.iter() if e.get("id")}
+    count = "count(//*[contains(concat(' ', @class, ' '), ' glossref ') or contains(@class, 'term-use')])"
+    assert first.xpath(count) == kept.xpath(count)
