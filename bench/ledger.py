@@ -144,6 +144,9 @@ def variant_writer(variant: Variant, clock: StageClock) -> Any:
             with clock.stage("html"):
                 return variant_markup(variant, super().html(ctx, pages, finding_pages=finding_pages))
 
+        def first_layout_in_halves(self, ctx: Any) -> dict[str, int] | None:
+            return None  # the ledger counts CPU seconds in one process: the first layout made whole
+
         def use_pages(self, ctx: Any, markup: str) -> dict[str, int]:
             if not variant.first_layout:
                 return {}

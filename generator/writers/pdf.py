@@ -17,6 +17,12 @@ target: in the layout kept, a reference whose target is on another page is follo
 page, "Figure 1 (page 5)", printed by ``target-counter()`` too. Only the choice to print it
 comes from the first layout; the few words it adds can, rarely, move a target to the page of
 its reference, and the number printed is then still right.
+
+The first layout is lean (no margin boxes, the glossary's first entry only, nothing after it),
+is skipped when nothing needs its pages, and, for a long report on two cores, is made in two
+halves side by side (segments.py); the kept layout checks the pages of the anchors it links to
+and, should one have moved, the first layout is made again whole. The kept layout's HTML keeps
+an id only on the uses the glossary links to.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf_tags import Describe, repair_tags
+from generator.writers.segments import segments, side_by_side
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # A handout's page: half its sheet, laid out at that size (print.css and booklet.css know these names).
@@ -58,6 +65,10 @@ WEB_LINK = ("http://", "https://")
 MARGIN_BOXES = tuple(f"{edge}-{part}" for edge in ("top", "bottom") for part in ("left-corner", "left", "center", "right", "right-corner")) \
     + tuple(f"{side}-{part}" for side in ("left", "right") for part in ("top", "middle", "bottom"))
 REFERENCE_ID = "-xref"  # a cross-reference's id in print, ch2-xref1: the first layout finds its page
+
+
+class PagesMoved(Exception):
+    """A page the first layout found is not the page of its anchor in the kept layout."""
 
 
 class PdfWriter:
@@ -82,12 +93,42 @@ class PdfWriter:
         return self.laid_out(ctx)[1]
 
     def laid_out(self, ctx: WriteContext) -> tuple[str, bytes]:
-        """The final HTML and its PDF: a first layout finds the page of each use of a term, the second is kept."""
-        pages = self.use_pages(ctx, self.html(ctx, {}, finding_pages=True)) if page_targets(ctx.document) else {}
-        markup = self.html(ctx, pages)
-        return markup, self.layout(ctx, markup)
+        """The final HTML and its PDF: a first layout finds the page of each use of a term, the second is kept.
 
-    def html(self, ctx: WriteContext, pages: dict[str, int], finding_pages: bool = False) -> str:
+        A first layout made in halves (segments.py) is checked against the kept one: should a page
+        it found ever differ there, the first layout is made again whole and the second again.
+        """
+        if not page_targets(ctx.document):
+            markup = self.html(ctx, {})
+            return markup, self.layout(ctx, markup)
+        halves = self.first_layout_in_halves(ctx)
+        pages = halves if halves is not None else self.use_pages(ctx, self.html(ctx, {}, finding_pages=True))
+        markup = self.html(ctx, pages)
+        try:
+            return markup, self.layout(ctx, markup, expected=pages if halves is not None else None)
+        except PagesMoved:
+            pages = self.use_pages(ctx, self.html(ctx, {}, finding_pages=True))
+            markup = self.html(ctx, pages)
+            return markup, self.layout(ctx, markup)
+
+    def first_layout_in_halves(self, ctx: WriteContext) -> dict[str, int] | None:
+        """The pages of the first layout, made in two halves side by side (segments.py), or None
+        where the document is laid out whole (a briefing, a short report, one core, a user's own
+        print/document.html, which may not know the segments)."""
+        template = ctx.env.get_template("print/document.html")
+        if not (template.filename or "").startswith(str(PROJECT_TEMPLATES)):
+            return None
+        blank = print_markup(ctx.document, {})
+        halves = segments(ctx.document, page_plan(ctx.document), blank.bodies)
+        if halves is None:
+            return None
+        first, second = (self.html(ctx, {}, finding_pages=True, segment=half, markup=blank) for half in halves)
+        (first_pages, count), (second_pages, _) = side_by_side(lambda: self.anchor_pages(ctx, first),
+                                                               lambda: self.anchor_pages(ctx, second))
+        return {**first_pages, **{anchor: count + page for anchor, page in second_pages.items()}}
+
+    def html(self, ctx: WriteContext, pages: dict[str, int], finding_pages: bool = False,
+             segment: dict[str, object] | None = None, markup: ContentMarkup | None = None) -> str:
         """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers.
 
         ``finding_pages``: the HTML of the first layout, which only finds the pages of anchors in the
@@ -97,33 +138,42 @@ class PdfWriter:
         """
         template = ctx.env.get_template("print/document.html")
         html = template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
-                               finding_pages=finding_pages, margin_boxes=MARGIN_BOXES,
+                               finding_pages=finding_pages, margin_boxes=MARGIN_BOXES, segment=segment,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
-                               markup=print_markup(ctx.document, pages))
+                               markup=markup or print_markup(ctx.document, pages))
         checked_template_pictures(html, ctx.document, ctx.env, "print/document.html", picture_names(ctx.document))  # WeasyPrint's fetcher reads them
         return html
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
         """The page (from 1) of every use of a term, in a layout of ``markup``."""
+        return self.anchor_pages(ctx, markup)[0]
+
+    def anchor_pages(self, ctx: WriteContext, markup: str) -> tuple[dict[str, int], int]:
+        """The page (from 1) of every use of a term and cross-reference target in a layout of
+        ``markup``, and the number of its pages."""
         targets = page_targets(ctx.document)
         with self.rendering(ctx):
             rendered = self.html_document(ctx, markup).render(**self.options(ctx))
         pages = {anchor: number for number, page in enumerate(rendered.pages, start=1)
                  for anchor in page.anchors if anchor in targets or REFERENCE_ID in anchor}
+        count = len(rendered.pages)
         # The layout's boxes are cyclic garbage now. Collected here, or the next layout's calm
         # collector (engine.py) freezes them with everything else alive: a second copy of the
         # document's boxes kept for the whole second layout (peak 1.35 GB instead of 0.78 on the
         # 300-page report).
         del rendered
         gc.collect()
-        return pages
+        return pages, count
 
-    def layout(self, ctx: WriteContext, markup: str) -> bytes:
+    def layout(self, ctx: WriteContext, markup: str, expected: dict[str, int] | None = None) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes; SourceError when a
-        character has no font (it would be an empty box)."""
+        character has no font (it would be an empty box). PagesMoved when an anchor in ``expected``
+        (anchor → page) is on another page."""
         options = self.options(ctx)
         with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             rendered = self.html_document(ctx, markup).render(**options)
+            if expected is not None and moved_anchors(rendered, expected):
+                raise PagesMoved()
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             licence = ctx.document.meta.licence  # the licence, where PDF readers and asset managers look for it
@@ -161,6 +211,14 @@ class PdfWriter:
         preload_hyphenation(ctx.document.meta.language)
         with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():
             yield
+
+
+def moved_anchors(rendered: Any, expected: dict[str, int]) -> list[str]:
+    """The anchors of ``expected`` (anchor → page) that a laid-out document has on another page
+    (an anchor split over two pages counts on the later, as in :meth:`PdfWriter.anchor_pages`)."""
+    found = {anchor: number for number, page in enumerate(rendered.pages, start=1)
+             for anchor in page.anchors if anchor in expected}
+    return [anchor for anchor, number in found.items() if expected[anchor] != number]
 
 
 def page_size(ctx: WriteContext) -> str:
