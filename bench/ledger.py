@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import statistics
 import sys
@@ -195,27 +194,10 @@ def render_variant(variant: Variant, ctx: Any) -> dict[str, object]:
 
 
 def in_child(work: Callable[[], dict[str, object]]) -> dict[str, object]:
-    """Run ``work`` in a forked child and return what it returned (JSON through a pipe)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        status = 0
-        try:
-            payload = json.dumps(work())
-        except BaseException as error:  # noqa: BLE001 - reported to the parent, which raises it
-            payload, status = json.dumps({"error": f"{type(error).__name__}: {error}"}), 1
-        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
-            pipe.write(payload)
-        os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, encoding="utf-8") as pipe:
-        payload = pipe.read()
-    os.waitpid(pid, 0)
-    result = json.loads(payload)
-    if "error" in result:
-        raise RuntimeError(f"ledger variant failed: {result['error']}")
-    return result  # type: ignore[no-any-return]
+    """Run ``work`` in a forked child and return what it returned."""
+    from generator.writers.segments import forked
+
+    return forked(work)()
 
 
 def prepared_context(source: Path, slug: str) -> Any:

@@ -13,6 +13,7 @@ lays one document out on one core, so on two cores the first layout takes about 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
@@ -60,29 +61,42 @@ def halfway(chapters: tuple[Chapter, ...], bodies: dict[str, str]) -> int:
     return len(chapters) - 1
 
 
-def side_by_side(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
-    """``first()`` in a forked child and ``second()`` here, at the same time; the child's result
-    comes back pickled through a pipe. An exception in the child is raised here."""
+def forked(work: Callable[[], T]) -> Callable[[], T]:
+    """Start ``work()`` in a forked child; the function returned waits for its result (pickled
+    through a pipe) and raises RuntimeError with what the child raised, if it raised."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
         status = 0
         try:
-            payload = pickle.dumps((True, first()))
+            payload = pickle.dumps((True, work()))
         except BaseException as error:  # noqa: BLE001 - anything the child meets is the parent's to raise
-            payload, status = pickle.dumps((False, repr(error))), 1
+            payload, status = pickle.dumps((False, f"{type(error).__name__}: {error}")), 1
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         os._exit(status)
     os.close(write_end)
-    try:
-        here = second()
-    finally:
+
+    def result() -> T:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()
         os.waitpid(pid, 0)
-    ok, value = pickle.loads(data)
-    if not ok:
-        raise RuntimeError(f"the first layout's first half failed in its child process: {value}")
-    return value, here
+        ok, value = pickle.loads(data)  # our own child's bytes
+        if not ok:
+            raise RuntimeError(f"a forked child failed: {value}")
+        return value  # type: ignore[no-any-return]
+
+    return result
+
+
+def side_by_side(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
+    """``first()`` in a forked child and ``second()`` here, at the same time."""
+    child = forked(first)
+    try:
+        here = second()
+    except BaseException:
+        with contextlib.suppress(RuntimeError):
+            child()  # reap the child before raising what happened here
+        raise
+    return child(), here

@@ -58,37 +58,39 @@
     return cs.visibility !== 'hidden' && cs.display !== 'none' && el.getClientRects().length > 0;
   };
 
-  // The used width of one column of the engine's paginated layout, from the multi-column
-  // container's content box, column-width, column-count and column-gap (CSS Multi-column Layout,
-  // section 3.4). The container is <html> in foliate-js and <body> in epub.js; there the iframe and
-  // <html> are widened to all the document's pages, so <html>'s width is no column width.
-  // Without a multi-column container (the web page, a scrolled flow): <html>'s width.
-  function columnWidth(doc) {
-    const win = doc.defaultView;
+  // The engine's multi-column container and its computed style: <html> in foliate-js, <body> in
+  // epub.js; null without one (the web page, a scrolled flow).
+  function multicolumn(doc) {
     for (const el of [doc.documentElement, doc.body]) {
       if (!el) continue;
-      const cs = win.getComputedStyle(el);
-      if (cs.columnWidth === 'auto' && cs.columnCount === 'auto') continue;
-      const inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-      const gap = cs.columnGap === 'normal' ? parseFloat(cs.fontSize) : parseFloat(cs.columnGap);
-      const fit = cs.columnWidth === 'auto' ? Infinity : Math.max(1, Math.floor((inner + gap) / (parseFloat(cs.columnWidth) + gap)));
-      const count = Math.min(cs.columnCount === 'auto' ? Infinity : +cs.columnCount, fit);
-      return Math.max(0, (inner + gap) / count - gap);
+      const cs = doc.defaultView.getComputedStyle(el);
+      if (cs.columnWidth !== 'auto' || cs.columnCount !== 'auto') return { el, cs };
     }
-    return doc.documentElement.clientWidth;
+    return null;
+  }
+
+  // The used width of one column of the engine's paginated layout, from the multi-column
+  // container's content box, column-width, column-count and column-gap (CSS Multi-column Layout,
+  // section 3.4). In foliate-js and epub.js the iframe and <html> are widened to all the
+  // document's pages, so <html>'s width is no column width. Without a multi-column container:
+  // <html>'s width.
+  function columnWidth(doc) {
+    const box = multicolumn(doc);
+    if (!box) return doc.documentElement.clientWidth;
+    const { el, cs } = box;
+    const inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const gap = cs.columnGap === 'normal' ? parseFloat(cs.fontSize) : parseFloat(cs.columnGap);
+    const fit = cs.columnWidth === 'auto' ? Infinity : Math.max(1, Math.floor((inner + gap) / (parseFloat(cs.columnWidth) + gap)));
+    const count = Math.min(cs.columnCount === 'auto' ? Infinity : +cs.columnCount, fit);
+    return Math.max(0, (inner + gap) / count - gap);
   }
 
   // The height of one page of the engine's paginated layout: the multi-column container's content
-  // height. Without one (the web page, a scrolled flow): Infinity, nothing is cut at a page foot.
+  // height. Without one: Infinity, nothing is cut at a page's foot.
   function columnHeight(doc) {
-    const win = doc.defaultView;
-    for (const el of [doc.documentElement, doc.body]) {
-      if (!el) continue;
-      const cs = win.getComputedStyle(el);
-      if (cs.columnWidth === 'auto' && cs.columnCount === 'auto') continue;
-      return el.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
-    }
-    return Infinity;
+    const box = multicolumn(doc);
+    if (!box) return Infinity;
+    return box.el.clientHeight - parseFloat(box.cs.paddingTop) - parseFloat(box.cs.paddingBottom);
   }
 
   // Whether an ancestor below <body> scrolls sideways. <html> and <body> are left out: they
