@@ -61,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             Workload("seed", ROOT / "source", _seed_slug()),
             Workload("tenth", work / "source", "tenth"),
             Workload("large", work / "source", "large"),
+            # Issue 20's code-heavy and non-Latin corpora: fixtures nobody tuned for speed.
+            Workload("code", ROOT / "tests" / "fixtures", "code-wide"),
+            Workload("ja", ROOT / "tests" / "fixtures", "i18n-ja"),
         ]
         corpus.write_document(work / "source", "tenth", large_scale / 10)
         corpus.write_document(work / "source", "large", large_scale)
         measurements = []
-        for workload in workloads[:2]:
+        for workload in (*workloads[:2], *workloads[3:]):
             measurements += _timed_workload(workload, work, runs, env, started, deadline)
         # The ledger and the loop before the large workload, which takes what is left of the budget.
         ledger_result = cost_ledger(workloads, runs, env)
