@@ -41,8 +41,12 @@ def page_plan(document: Document) -> str:
     """
     if document.meta.layout:
         return document.meta.layout
-    words = sum(len(" ".join(c.body.copy().itertext()).split()) for c in document.chapters)
-    return "briefing" if words <= BRIEFING_WORDS else "report"
+    return "briefing" if word_count(document) <= BRIEFING_WORDS else "report"
+
+
+def word_count(document: Document) -> int:
+    """The words of the document's chapters."""
+    return sum(len(" ".join(c.body.copy().itertext()).split()) for c in document.chapters)
 
 
 def caption_list(document: Document, kind: str) -> list[tuple[str, str, str]]:

@@ -207,7 +207,7 @@ def break_long_words_in_cells(root: Element) -> None:
     """Give each word of more than LONG_TOKEN characters in a table cell (an address, a path, an
     identifier, a compound) ``wbr`` break points, so that a table that must fit a narrow column
     can wrap it instead of overflowing; a line breaks there only when it has to."""
-    for cell in [c for c in root.iter("td", "th")]:
+    for cell in list(root.iter("td", "th")):
         for element in [cell, *cell.iterdescendants()]:
             if not isinstance(element.tag, str) or element.tag == "pre":
                 continue

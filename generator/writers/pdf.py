@@ -51,7 +51,7 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf_tags import Describe, repair_tags
-from generator.writers.segments import segments, side_by_side
+from generator.writers.segments import segments, side_by_side, splits
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # A handout's page: half its sheet, laid out at that size (print.css and booklet.css know these names).
@@ -102,24 +102,28 @@ class PdfWriter:
             markup = self.html(ctx, {})
             return markup, self.layout(ctx, markup)
         halves = self.first_layout_in_halves(ctx)
-        pages = halves if halves is not None else self.use_pages(ctx, self.html(ctx, {}, finding_pages=True))
+        pages = halves if halves is not None else self.whole_first_layout(ctx)
         markup = self.html(ctx, pages)
         try:
             return markup, self.layout(ctx, markup, expected=pages if halves is not None else None)
         except PagesMoved:
-            pages = self.use_pages(ctx, self.html(ctx, {}, finding_pages=True))
-            markup = self.html(ctx, pages)
+            markup = self.html(ctx, self.whole_first_layout(ctx))
             return markup, self.layout(ctx, markup)
+
+    def whole_first_layout(self, ctx: WriteContext) -> dict[str, int]:
+        """The pages of the first layout, made in one piece."""
+        return self.use_pages(ctx, self.html(ctx, {}, finding_pages=True))
 
     def first_layout_in_halves(self, ctx: WriteContext) -> dict[str, int] | None:
         """The pages of the first layout, made in two halves side by side (segments.py), or None
         where the document is laid out whole (a briefing, a short report, one core, a user's own
         print/document.html, which may not know the segments)."""
         template = ctx.env.get_template("print/document.html")
-        if not (template.filename or "").startswith(str(PROJECT_TEMPLATES)):
+        plan = page_plan(ctx.document)
+        if not (template.filename or "").startswith(str(PROJECT_TEMPLATES)) or not splits(ctx.document, plan):
             return None
         blank = print_markup(ctx.document, {})
-        halves = segments(ctx.document, page_plan(ctx.document), blank.bodies)
+        halves = segments(ctx.document, plan, blank.bodies)
         if halves is None:
             return None
         first, second = (self.html(ctx, {}, finding_pages=True, segment=half, markup=blank) for half in halves)
@@ -154,8 +158,7 @@ class PdfWriter:
         targets = page_targets(ctx.document)
         with self.rendering(ctx):
             rendered = self.html_document(ctx, markup).render(**self.options(ctx))
-        pages = {anchor: number for number, page in enumerate(rendered.pages, start=1)
-                 for anchor in page.anchors if anchor in targets or REFERENCE_ID in anchor}
+        pages = pages_of(rendered, lambda anchor: anchor in targets or REFERENCE_ID in anchor)
         count = len(rendered.pages)
         # The layout's boxes are cyclic garbage now. Collected here, or the next layout's calm
         # collector (engine.py) freezes them with everything else alive: a second copy of the
@@ -213,12 +216,16 @@ class PdfWriter:
             yield
 
 
+def pages_of(rendered: Any, wanted: Callable[[str], bool]) -> dict[str, int]:
+    """The page (from 1) of each wanted anchor of a laid-out document; an anchor split over two
+    pages counts on the later."""
+    return {anchor: number for number, page in enumerate(rendered.pages, start=1)
+            for anchor in page.anchors if wanted(anchor)}
+
+
 def moved_anchors(rendered: Any, expected: dict[str, int]) -> list[str]:
-    """The anchors of ``expected`` (anchor → page) that a laid-out document has on another page
-    (an anchor split over two pages counts on the later, as in :meth:`PdfWriter.anchor_pages`)."""
-    found = {anchor: number for number, page in enumerate(rendered.pages, start=1)
-             for anchor in page.anchors if anchor in expected}
-    return [anchor for anchor, number in found.items() if expected[anchor] != number]
+    """The anchors of ``expected`` (anchor → page) that a laid-out document has on another page."""
+    return [anchor for anchor, number in pages_of(rendered, expected.__contains__).items() if expected[anchor] != number]
 
 
 def page_size(ctx: WriteContext) -> str:
@@ -300,7 +307,7 @@ def drop_ids(root: Element, ids: frozenset[str]) -> None:
 def page_targets(document: Document) -> frozenset[str]:
     """The anchors whose pages the PDF prints: every use of a term and every cross-reference's target.
 
-    None (no term used, no cross-reference) means no first layout: it would find nothing.
+    Empty (no term used, no cross-reference) means no first layout: it would find nothing.
     """
     return use_anchors(document.glossary) | reference_anchors(document)
 

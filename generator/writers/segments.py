@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from generator.filters import word_count
 from generator.model import Chapter, Document
 from generator.tree import to_html
 
@@ -37,12 +38,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def splits(document: Document, plan: str) -> bool:
+    """Whether the first layout is made in halves: not for a briefing (its chapters run on), a
+    short report, on one core or without fork."""
+    return plan == "report" and len(document.chapters) >= 2 and cores() >= 2 and hasattr(os, "fork") \
+        and word_count(document) >= SEGMENT_FROM_WORDS
+
+
 def segments(document: Document, plan: str, bodies: dict[str, str]) -> list[dict[str, object]] | None:
     """Two halves of the chapters to lay out apart (the template's ``segment``), or None where the
-    document is laid out whole: a briefing (its chapters run on), a short report, one core, fork-less."""
-    words = sum(len(" ".join(c.body.copy().itertext()).split()) for c in document.chapters)
-    if plan != "report" or len(document.chapters) < 2 or words < SEGMENT_FROM_WORDS \
-            or cores() < 2 or not hasattr(os, "fork"):
+    document is laid out whole (see :func:`splits`)."""
+    if not splits(document, plan):
         return None
     split = halfway(document.chapters, bodies)
     notes_before = sum(len(_FOOTNOTE.findall(bodies[c.id])) for c in document.chapters[:split])
