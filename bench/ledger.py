@@ -146,6 +146,9 @@ def variant_writer(variant: Variant, clock: StageClock) -> Any:
         def first_layout_in_halves(self, ctx: Any) -> dict[str, int] | None:
             return None  # the ledger counts CPU seconds in one process: the first layout made whole
 
+        def pages_entry(self, ctx: Any) -> Path | None:
+            return None  # a first build's cost: no pages of an earlier run to try
+
         def use_pages(self, ctx: Any, markup: str) -> dict[str, int]:
             if not variant.first_layout:
                 return {}

@@ -1,30 +1,34 @@
 """On-disk caches of start-up work, under the user's cache folder.
 
-Three things are cached: compiled Jinja templates, parsed hyphenation patterns and (in
-generator/cldr.py) the CLDR facts of a document's language. They only save time at the start
-of a build (0.02 s, 0.05 s and 0.05 s); no output depends on them, a damaged or stale entry
-is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to pyphen
+Four things are cached: compiled Jinja templates, parsed hyphenation patterns, (in
+generator/cldr.py) the CLDR facts of a document's language, and the pages a PDF's last build
+found for its anchors. The first three save time at the start of a build (0.02 s, 0.05 s and
+0.05 s); the pages are a guess that spares a rebuild its first layout when they still hold
+(generator/writers/pdf.py checks every one against the layout). No output depends on them, a
+damaged or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to pyphen
 reaches into its internals, so that part is in generator/engine.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 
-def cache_folder(name: str) -> Path | None:
+def cache_folder(name: str, environ: Mapping[str, str] = os.environ) -> Path | None:
     """``$XDG_CACHE_HOME/briefing-generator/<name>`` (default ``~/.cache``), created; None when
-    caching is off or the folder cannot be made."""
-    if os.environ.get("BRIEFING_CACHE", "") == "0":
+    caching is off or the folder cannot be made. ``environ``: another process's environment."""
+    if environ.get("BRIEFING_CACHE", "") == "0":
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    base = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "briefing-generator" / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,6 +96,28 @@ def _hyphenation_key(path: Path, pyphen_version: str) -> str:
     stat = path.stat()
     facts = f"{pyphen_version}|{path}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version_info[:2]}"
     return hashlib.sha256(facts.encode()).hexdigest()[:20]
+
+
+def pages_entry(*facts: str) -> Path | None:
+    """The cache file of the anchor pages of one document's PDF, keyed by what tells its builds
+    apart (its folder, the writer, the paper...); None when caching is off."""
+    folder = cache_folder("pages")
+    return folder / f"{hashlib.sha256(chr(0).join(facts).encode()).hexdigest()[:24]}.json" if folder else None
+
+
+def read_pages(entry: Path) -> dict[str, int] | None:
+    """Anchor → page as the last build found them, or None when there are none or they are damaged."""
+    try:
+        pages: Any = json.loads(entry.read_bytes())
+    except (OSError, ValueError):
+        return None
+    plain = isinstance(pages, dict) and all(isinstance(k, str) and type(v) is int and v > 0 for k, v in pages.items())
+    return pages if plain and pages else None
+
+
+def write_pages(entry: Path, pages: dict[str, int]) -> None:
+    """Keep the pages a build found, for the next build of the same document to try first."""
+    _write_quietly(entry, json.dumps(pages, sort_keys=True, separators=(",", ":")).encode())
 
 
 def _plain(patterns: dict[Any, Any]) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,20 @@ def build_fixture(factory: pytest.TempPathFactory, slug: str, *commands: str, so
         assert result.returncode == 0, f"{command} {slug} exited {result.returncode}:\n{result.stderr}"
         assert not no_warnings or "warning" not in result.stderr, result.stderr
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's builds cache into a folder of its own, never the user's: nothing an earlier
+    build left (the pages a PDF's last build found among it) decides which path a test takes."""
+    folder = tmp_path_factory.mktemp("cache")
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @pytest.fixture(scope="session")

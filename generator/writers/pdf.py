@@ -23,19 +23,35 @@ is skipped when nothing needs its pages, and, for a long report on two cores, is
 halves side by side (segments.py); the kept layout checks the pages of the anchors it links to
 and, should one have moved, the first layout is made again whole. The kept layout's HTML keeps
 an id only on the uses the glossary links to.
+
+A rebuild tries the pages its document's last build found (generator/cache.py) and makes no
+first layout when they still hold: the document is laid out at once with those pages, every
+anchor the first layout would find kept, and the layout is kept if it puts each of them on the
+page guessed (the ids no glossary number links to are dropped from it before the PDF is written).
+That layout's chapters are the first layout's own chapters, anchor for anchor, as long as no
+reference prints a page (a reference's "(page 5)" is the only thing in the chapters a page
+changes; margin boxes and what follows the chapters move nothing in them): so the pages it finds
+are the first layout's pages, and the PDF is the one a build without the guess makes, byte for
+byte. When a guess fails, those pages are the first layout's and the document is laid out once
+more with them, as a build without a guess would. Documents with such references, long reports
+laid out in halves and a user's own print/document.html are built without a guess.
 """
 
 from __future__ import annotations
 
 import gc
+import html as html_text
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from markupsafe import Markup
 
+from generator.cache import pages_entry, read_pages, write_pages
 from generator.engine import (hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs,
                               notes_and_whole_tables, preload_hyphenation)
 from generator.errors import SourceError
@@ -47,7 +63,7 @@ from generator.licences import LICENCES, rights_statement
 from generator.model import Chapter, Document
 from generator.pictures import picture_names
 from generator.scripts import glyph_problems
-from generator.templates import PROJECT_TEMPLATES, font_dirs
+from generator.templates import PROJECT_TEMPLATES, font_dirs, template_dirs
 from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf_tags import Describe, repair_tags
@@ -65,10 +81,25 @@ WEB_LINK = ("http://", "https://")
 MARGIN_BOXES = tuple(f"{edge}-{part}" for edge in ("top", "bottom") for part in ("left-corner", "left", "center", "right", "right-corner")) \
     + tuple(f"{side}-{part}" for side in ("left", "right") for part in ("top", "middle", "bottom"))
 REFERENCE_ID = "-xref"  # a cross-reference's id in print, ch2-xref1: the first layout finds its page
+_ID = re.compile(r'\sid="([^"]*)"')
 
 
 class PagesMoved(Exception):
-    """A page the first layout found is not the page of its anchor in the kept layout."""
+    """A page the first layout found (or guessed) is not the page of its anchor in the kept layout;
+    ``pages``: the pages found instead, when they are the first layout's own (a failed guess)."""
+
+    def __init__(self, pages: dict[str, int] | None = None) -> None:
+        super().__init__()
+        self.pages = pages
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The pages of a document's last build, tried in its next layout (see the module's docstring)."""
+
+    pages: dict[str, int]
+    seen: frozenset[str]  # the anchors the first layout would find, whose pages are compared
+    unlinked: frozenset[str]  # anchors kept for the comparison, dropped before the PDF is written
 
 
 class PdfWriter:
@@ -101,14 +132,52 @@ class PdfWriter:
         if not page_targets(ctx.document):
             markup = self.html(ctx, {})
             return markup, self.layout(ctx, markup)
+        entry = self.pages_entry(ctx)
+        guessed = self.laid_out_from_guess(ctx, entry) if entry is not None else None
+        if guessed is not None:
+            return guessed
         halves = self.first_layout_in_halves(ctx)
         pages = halves if halves is not None else self.whole_first_layout(ctx)
         markup = self.html(ctx, pages)
         try:
-            return markup, self.layout(ctx, markup, expected=pages if halves is not None else None)
+            result = markup, self.layout(ctx, markup, expected=pages if halves is not None else None)
         except PagesMoved:
-            markup = self.html(ctx, self.whole_first_layout(ctx))
+            pages = self.whole_first_layout(ctx)
+            markup = self.html(ctx, pages)
+            result = markup, self.layout(ctx, markup)
+        if entry is not None:
+            write_pages(entry, pages)
+        return result
+
+    def pages_entry(self, ctx: WriteContext) -> Path | None:
+        """Where this document's pages are kept between builds, or None where a build makes no
+        guess: caching off, a long report laid out in halves, a document with its own print markup."""
+        if own_print_markup(ctx.document) or splits(ctx.document, page_plan(ctx.document)):
+            return None
+        options = ctx.options
+        return pages_entry(str(ctx.document.root.resolve()), ctx.document.slug, type(self).__name__, page_size(ctx),
+                           repr((options.marks, options.press, options.folded)))
+
+    def laid_out_from_guess(self, ctx: WriteContext, entry: Path) -> tuple[str, bytes] | None:
+        """The final HTML and PDF laid out with the last build's pages, or None where there are
+        none or a reference prints a page (see the module's docstring)."""
+        guess = read_pages(entry)
+        blank = print_markup(ctx.document, {})
+        kept = print_markup(ctx.document, guess, keep_ids=True) if guess else None
+        if guess is None or kept is None or kept.bodies != blank.bodies:
+            return None
+        finds = first_layout_finds(ctx.document)
+        lean = self.html(ctx, {}, finding_pages=True, markup=blank)
+        seen = frozenset(anchor for anchor in map(html_text.unescape, _ID.findall(lean)) if finds(anchor))
+        try:
+            pdf = self.layout(ctx, self.html(ctx, guess, markup=kept),
+                              guess=Guess(guess, seen, unlinked_use_anchors(ctx.document.glossary, guess)))
+        except PagesMoved as moved:
+            assert moved.pages is not None
+            write_pages(entry, moved.pages)
+            markup = self.html(ctx, moved.pages)
             return markup, self.layout(ctx, markup)
+        return self.html(ctx, guess), pdf
 
     def whole_first_layout(self, ctx: WriteContext) -> dict[str, int]:
         """The pages of the first layout, made in one piece."""
@@ -155,10 +224,9 @@ class PdfWriter:
     def anchor_pages(self, ctx: WriteContext, markup: str) -> tuple[dict[str, int], int]:
         """The page (from 1) of every use of a term and cross-reference target in a layout of
         ``markup``, and the number of its pages."""
-        targets = page_targets(ctx.document)
         with self.rendering(ctx):
             rendered = self.html_document(ctx, markup).render(**self.options(ctx))
-        pages = pages_of(rendered, lambda anchor: anchor in targets or REFERENCE_ID in anchor)
+        pages = pages_of(rendered, first_layout_finds(ctx.document))
         count = len(rendered.pages)
         # The layout's boxes are cyclic garbage now. Collected here, or the next layout's calm
         # collector (engine.py) freezes them with everything else alive: a second copy of the
@@ -168,15 +236,18 @@ class PdfWriter:
         gc.collect()
         return pages, count
 
-    def layout(self, ctx: WriteContext, markup: str, expected: dict[str, int] | None = None) -> bytes:
+    def layout(self, ctx: WriteContext, markup: str, expected: dict[str, int] | None = None,
+               guess: Guess | None = None) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes; SourceError when a
         character has no font (it would be an empty box). PagesMoved when an anchor in ``expected``
-        (anchor → page) is on another page."""
+        (anchor → page) is on another page, or when the layout does not bear out a ``guess``."""
         options = self.options(ctx)
         with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             rendered = self.html_document(ctx, markup).render(**options)
             if expected is not None and moved_anchors(rendered, expected):
                 raise PagesMoved()
+            if guess is not None:
+                confirm_guess(rendered, guess)
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             licence = ctx.document.meta.licence  # the licence, where PDF readers and asset managers look for it
@@ -223,6 +294,32 @@ def pages_of(rendered: Any, wanted: Callable[[str], bool]) -> dict[str, int]:
             for anchor in page.anchors if wanted(anchor)}
 
 
+def own_print_markup(document: Document) -> bool:
+    """Whether the document brings a template of the PDF's markup (``templates/print/*.html`` or
+    ``templates/shared/*.html``): the proof that a guess is right holds for our templates, which
+    show nothing of the pages before the glossary; a stylesheet of its own leaves it whole."""
+    own = [folder for folder in template_dirs(document.root) if folder != PROJECT_TEMPLATES]
+    return any(path.suffix == ".html" for folder in own for part in ("print", "shared") for path in (folder / part).glob("*"))
+
+
+def first_layout_finds(document: Document) -> Callable[[str], bool]:
+    """Whether the first layout records an anchor's page: a term's use, a cross-reference or its target."""
+    targets = page_targets(document)
+    return lambda anchor: anchor in targets or REFERENCE_ID in anchor
+
+
+def confirm_guess(rendered: Any, guess: Guess) -> None:
+    """PagesMoved, with the pages found, unless a laid-out document has every anchor the first
+    layout would find on the page guessed; then drop the anchors kept only to check that, so that
+    the PDF is the one laid out without them (an id is an anchor and a PDF destination, and no more)."""
+    found = pages_of(rendered, guess.seen.__contains__)
+    if found != guess.pages:
+        raise PagesMoved(found)
+    for page in rendered.pages:
+        for anchor in guess.unlinked & page.anchors.keys():
+            del page.anchors[anchor]
+
+
 def moved_anchors(rendered: Any, expected: dict[str, int]) -> list[str]:
     """The anchors of ``expected`` (anchor → page) that a laid-out document has on another page."""
     return [anchor for anchor, number in pages_of(rendered, expected.__contains__).items() if expected[anchor] != number]
@@ -261,10 +358,11 @@ def link_targets(document: Document, labels: Labels) -> dict[str, str]:
     return targets
 
 
-def print_markup(document: Document, pages: dict[str, int] | None = None) -> ContentMarkup:
-    """Every piece of content, transformed for print and serialised as HTML (``pages``: see PdfWriter.html)."""
+def print_markup(document: Document, pages: dict[str, int] | None = None, keep_ids: bool = False) -> ContentMarkup:
+    """Every piece of content, transformed for print and serialised as HTML (``pages``: see PdfWriter.html);
+    ``keep_ids``: the id of every use of a term kept, linked or not."""
     labels = document_labels(document)
-    unlinked = unlinked_use_anchors(document.glossary, pages or {})
+    unlinked = frozenset() if keep_ids else unlinked_use_anchors(document.glossary, pages or {})
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
         bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked))) for c in document.chapters},
