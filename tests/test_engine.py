@@ -7,6 +7,7 @@ import contextlib
 import gc
 import io
 import logging
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,7 +27,8 @@ from tests.helpers import hyphenation_points
 PRINT_FIXTURE = "print-features"
 SMALL_FIXTURE = "epub-minimal"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21", "citeproc-py": "0.12.0"}
+OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21", "citeproc-py": "0.12.0",
+                  "pypdf": "8.0.0"}
 
 
 @pytest.fixture(autouse=True)
@@ -573,3 +575,33 @@ def _chicago_entries() -> list[str]:
             bibliography.register(Citation([CitationItem(key)]))
         bibliography.sort()
         return [str(entry) for entry in bibliography.bibliography()]
+
+
+def test_pypdfs_objects_handed_to_the_packer_give_the_pdf_written_and_read_back(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """On pypdf 7 the repaired objects go straight to the packer; on 8.0 the file pypdf writes is
+    read back, with one warning line. The two PDFs are the same bytes but for how the /ID's
+    strings are spelled (literal or hex), and those strings are the same bytes too."""
+    import re
+
+    from weasyprint import HTML
+
+    from generator.writers.pdf_tags import repair_tags
+
+    raw = HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"urn:uuid:test-id")
+    handed = repair_tags(raw)
+    fake_release(monkeypatch, {"pypdf": "8.0.0"})
+    read_back = repair_tags(raw)
+    assert capsys.readouterr().err == engine.PYPDF_OBJECTS.warning("8.0.0") + "\n"
+
+    def without_id(pdf: bytes) -> bytes:
+        return re.sub(rb"/ID \[[^\]]*\]", b"", pdf)
+
+    assert without_id(handed) == without_id(read_back)
+    assert handed != raw and b"/ObjStm" in handed
+    ids = [[bytes(s.original_bytes if hasattr(s, "original_bytes") else s) for s in PdfReader(io.BytesIO(pdf)).trailer["/ID"]]
+           for pdf in (handed, read_back)]
+    assert ids[0] == ids[1] and ids[0][0] == b"urn:uuid:test-id"
+    if shutil.which("qpdf"):
+        (tmp_path / "handed.pdf").write_bytes(handed)
+        assert subprocess.run(["qpdf", "--check", str(tmp_path / "handed.pdf")], capture_output=True).returncode == 0

@@ -3,8 +3,9 @@
 pypdf, which repairs the structure tree (pdf_tags.py), writes every object on its own,
 uncompressed: the ~700 structure elements, annotations and dictionaries that WeasyPrint
 (pydyf) had packed into object streams come out as plain text, and the seed's PDF grew from
-146 KB to 226 KB. pypdf cannot write object streams, so the PDF it wrote is read back and
-written once more as pydyf would write it: every object that is not a stream goes, in
+146 KB to 226 KB. pypdf cannot write object streams, so its writer's objects (handed over by
+generator/engine.py, or read back from the file pypdf wrote) are written once more as pydyf
+would write them: every object that is not a stream goes, in
 object order, into ``/ObjStm`` streams of at most ``PER_STREAM`` objects, and the cross-reference
 table becomes a compressed ``/XRef`` stream (both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4).
 Streams, already compressed, are copied as they are; objects nothing refers to any more (the
@@ -15,6 +16,7 @@ numbers, order and zlib's level are fixed, so the same input gives the same byte
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from io import BytesIO
 
 from pypdf import PdfReader
@@ -28,12 +30,17 @@ ENTRY = (1, 4, 2)  # the cross-reference stream's /W: type, offset or object str
 def pack_objects(pdf: bytes) -> bytes:
     """``pdf`` (a file pypdf wrote, no incremental updates) with its non-stream objects in object streams."""
     reader = PdfReader(BytesIO(pdf))
-    size = int(reader.trailer["/Size"])
-    used = reachable(reader.trailer)
-    objects = {number: reader.get_object(number) if number in used else None for number in range(1, size)}
+    return packed(pdf[:pdf.index(b"\n")], int(reader.trailer["/Size"]), reader.get_object, reader.trailer)
+
+
+def packed(header: bytes, size: int, get_object: Callable[[int], PdfObject | None], trailer: DictionaryObject) -> bytes:
+    """A PDF of the objects numbered 1 to ``size`` - 1 (``get_object``) that ``trailer`` reaches,
+    its non-stream objects in object streams; ``header``: its version line (``%PDF-1.7``)."""
+    used = reachable(trailer)
+    objects = {number: get_object(number) if number in used else None for number in range(1, size)}
     small = [number for number, obj in objects.items() if obj is not None and not isinstance(obj, StreamObject)]
     out = BytesIO()
-    out.write(pdf[:pdf.index(b"\n") + 1] + b"%\xe2\xe3\xcf\xd3\n")  # the original version line, then binary bytes
+    out.write(header + b"\n%\xe2\xe3\xcf\xd3\n")  # the original version line, then binary bytes
     entries: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
     for number, obj in objects.items():
         if obj is None:  # a free number: an object nothing refers to any more (a merged annotation)
@@ -49,7 +56,7 @@ def pack_objects(pdf: bytes) -> bytes:
         write_object(out, number, object_stream([(member, objects[member]) for member in group]))
     xref = size + (len(small) + PER_STREAM - 1) // PER_STREAM
     entries[xref] = (1, out.tell(), 0)
-    write_object(out, xref, xref_stream(entries, reader.trailer))
+    write_object(out, xref, xref_stream(entries, trailer))
     out.write(b"startxref\n%d\n%%%%EOF\n" % entries[xref][1])
     return out.getvalue()
 

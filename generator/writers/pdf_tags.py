@@ -15,7 +15,7 @@ are fixed here, after layout, on the PDF's objects with pypdf:
 The first three read the shapes WeasyPrint 70 writes (its marked-content syntax, the Links three
 deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are told
 to WeasyPrint while it tags (``engine.notes_and_whole_tables``). pypdf writes no object streams,
-so the result is packed again (pdf_pack.py). Everything here is deterministic (no dates, no
+so the result is packed again (pdf_pack.py), from pypdf's objects (``engine.written_objects``). Everything here is deterministic (no dates, no
 random ids), so builds stay reproducible.
 """
 
@@ -38,8 +38,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from generator.engine import TAG_REPAIR, applies
-from generator.writers.pdf_pack import pack_objects
+from generator.engine import TAG_REPAIR, applies, written_objects
+from generator.writers.pdf_pack import pack_objects, packed
 
 # WeasyPrint writes each marked-content opening as "/Tag\n<</MCID n>>\nBDC".
 MARKED_CONTENT = re.compile(rb"/\w+\n<</MCID (\d+)>>\nBDC")
@@ -64,9 +64,14 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     if describe is not None:
         describe_links(writer, targets, describe)
     writer.pdf_header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
+    # pypdf writes no object streams (226 KB instead of 146 for the seed): packed again, from its
+    # objects where engine.py can hand them over, else from the file it writes.
+    handed = written_objects(writer)
+    if handed is not None:
+        return packed(reader.pdf_header.encode(), *handed)
     out = BytesIO()
     writer.write(out)
-    return pack_objects(out.getvalue())  # pypdf writes no object streams: 226 KB instead of 146 for the seed
+    return pack_objects(out.getvalue())
 
 
 def repair_structure(writer: PdfWriter) -> None:
