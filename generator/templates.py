@@ -25,9 +25,9 @@ from typing import Any
 import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from generator import filters
-from generator.qr import qr_svg
 from generator.cache import template_cache
 from generator.errors import Problem, SourceError
 from generator.files import Unreadable, read_limited
@@ -141,6 +141,15 @@ def template_url(name: str, document_root: Path | None = None) -> str:
         if (folder / name).is_file():
             return (folder / name).as_uri()
     raise jinja2.TemplateNotFound(name, f"{name} is in none of {', '.join(str(d) for d in template_dirs(document_root))}")
+
+
+def qr_svg(url: str, label: str) -> Markup:
+    """The template filter ``qr_svg`` (generator/qr.py), whose library is imported on first use:
+    segno (with urllib and email) is a twentieth of a second of every start, for the one page
+    in a hundred that prints a QR code."""
+    from generator.qr import qr_svg as drawn
+
+    return drawn(url, label)
 
 
 def make_environment(document_root: Path | None = None, labels: Labels | None = None) -> jinja2.Environment:

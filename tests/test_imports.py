@@ -22,7 +22,7 @@ code = main(sys.argv[1:])
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
-HEAVY = ("weasyprint", "lxml.html", "pygments", "fontTools", "pydyf", "pypdf")
+HEAVY = ("weasyprint", "lxml.html", "pygments", "fontTools", "pydyf", "pypdf", "segno")
 
 
 def loaded_modules(*args: str) -> set[str]:
