@@ -170,7 +170,7 @@ $(CMYK_PROFILE):
 	  colprof -ql -D "FOGRA39L coated" -C "From Fogra's FOGRA39L data (zlib licence)" $$work/FOGRA39L >/dev/null && \
 	  mv $$work/FOGRA39L.icc $@ && rm -rf $$work && echo "built $@"
 
-# The benchmark's extra tools (Pandoc, pyinstrument), installed only when `make bench` asks for them.
+# The benchmark's extra tools (Pandoc, pyinstrument, Typst), installed only when `make bench` asks for them.
 $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.lock
 	touch $@

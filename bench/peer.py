@@ -1,4 +1,5 @@
-"""The peer: Pandoc 3 (PyPI ``pypandoc-binary``) converting the same Markdown.
+"""The peers: Pandoc 3 (PyPI ``pypandoc-binary``) converting the same Markdown, and Typst setting
+what Pandoc makes of it.
 
 Pandoc reads the chapter files in the order ``document.yaml`` lists them (``--file-scope``, so
 each keeps its own footnote labels) plus the glossary written out as a Markdown definition
@@ -8,6 +9,8 @@ linking and no back-references: those are ours alone.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -57,3 +60,17 @@ def pandoc_command(pandoc: str, inputs: list[Path], meta: dict[str, str], resour
     if out.suffix == ".pdf":
         command.append("--pdf-engine=weasyprint")
     return command + [str(p) for p in inputs]
+
+
+def typst_source(pandoc: str, inputs: list[Path], meta: dict[str, str], resource_dir: Path, out: Path) -> Path:
+    """The document as Typst markup (``out``), written by Pandoc from the same Markdown, its
+    pictures copied beside it so that their paths are absolute; not timed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = pandoc_command(pandoc, inputs, meta, resource_dir, out) + [f"--extract-media={out.parent / 'media'}"]
+    subprocess.run(command, cwd=resource_dir, check=True, capture_output=True)
+    return out
+
+
+def typst_command(source: Path, out: Path) -> list[str]:
+    """Typst (PyPI ``typst``) setting ``source`` into the PDF ``out``, in a fresh process (bench/typeset.py)."""
+    return [sys.executable, "-m", "bench.typeset", str(source), str(out)]
