@@ -5,8 +5,8 @@ PDF writer's speed tuning and line-breaking fix, the page progress read from Wea
 the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
 ebooklib's writer leaves off the EPUB's package element, and two CSL rules citeproc-py 0.11
 breaks (``initialize="false"``, sort keys read with their quotes and markup, a variable
-substituted for a missing author printed a second time), and the objects pypdf's writer holds
-once the structure tree is repaired, handed to our packer instead of written out and read back.
+substituted for a missing author printed a second time), and the objects pypdf's reader holds,
+repaired in place and handed to our packer instead of cloned, written out and read back.
 So each reach-in is a :class:`Patch`
 that names the release series it was written for (the one pinned in requirements.lock, the
 range in pyproject.toml). On another release it is skipped, with one warning line on stderr
@@ -76,8 +76,8 @@ NOTES_AND_TABLES = Patch("footnote and table tagging", "WeasyPrint", "weasyprint
 # a contents entry's Links three deep, a heading's anonymous block as a second H1).
 TAG_REPAIR = Patch("structure-tree repair", "WeasyPrint", "weasyprint", "70",
                    "the structure tree is left as WeasyPrint wrote it (page furniture, leader dots, nested Links)")
-PYPDF_OBJECTS = Patch("object hand-over", "pypdf", "pypdf", "7",
-                      "the repaired PDF is written out and read back to be packed (slower)")
+PYPDF_OBJECTS = Patch("in-place repair", "pypdf", "pypdf", "7",
+                      "the PDF is repaired on a clone, written out and read back to be packed (slower)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
@@ -739,29 +739,25 @@ def _marked_reference(mcid: int, page: Any) -> Any:
     return pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": mcid})
 
 
-# The repaired PDF: pypdf's writer's objects, handed straight to the packer
+# The repaired PDF: pypdf's reader's objects, repaired in place and handed to the packer
 
 # pdf_tags.py repairs the structure tree with pypdf, which writes no object streams, so
-# pdf_pack.py packs them again. Writing the file out and parsing it back only to pack it was
-# about 5 s of the 300-page report's 88 and a tenth of the seed's PDF (profiled): the packer now
-# takes the writer's objects as pypdf 7's PdfWriter.write_stream would write them (its private
-# _objects, _info and _ID). The packed bytes are the same either way (tests/test_engine.py).
+# pdf_pack.py packs the objects again. The public way, a PdfWriter cloned from the reader,
+# written out and read back to be packed, cost the 300-page report a clone of its 60,000
+# objects and a second parse of them (about 4 s of its 15 s of repair, profiled), and the seed
+# a tenth of its PDF's time. pypdf 7's reader keeps every object it has read, so the repair
+# edits those objects where they are and the packer reads them from the reader. Only the pages
+# are copies: ``reader.pages`` are PageObjects made from the page dictionaries, so the packer is
+# handed those. tests/test_engine.py checks the result against the public way's.
 
-def written_objects(writer: Any) -> tuple[int, Callable[[int], Any], Any] | None:
-    """What pypdf's ``writer.write()`` would write: the trailer's /Size, each object by number
-    (None for a free number) and the trailer; None on another pypdf release (PYPDF_OBJECTS)."""
-    if not applies(PYPDF_OBJECTS) or writer.incremental or writer._encryption is not None:
+def objects_in_place(reader: Any) -> Callable[[int], Any] | None:
+    """How the packer reads back ``reader``'s objects once the repair has edited them in place:
+    each by number, the pages as edited; None on another pypdf release (PYPDF_OBJECTS), where a
+    cloned writer is edited instead."""
+    if not applies(PYPDF_OBJECTS) or reader.is_encrypted:
         return None
-    from pypdf.generic import DictionaryObject, NameObject, NumberObject
-
-    objects = writer._objects
-    trailer = DictionaryObject({NameObject("/Size"): NumberObject(len(objects) + 1),
-                                NameObject("/Root"): writer.root_object.indirect_reference})
-    if writer._info is not None:
-        trailer[NameObject("/Info")] = writer._info.indirect_reference
-    if writer._ID is not None:
-        trailer[NameObject("/ID")] = writer._ID
-    return len(objects) + 1, lambda number: objects[number - 1], trailer
+    pages = {page.indirect_reference.idnum: page for page in reader.pages}
+    return lambda number: pages[number] if number in pages else reader.get_object(number)
 
 
 # citeproc-py: two CSL rules it breaks

@@ -15,7 +15,8 @@ are fixed here, after layout, on the PDF's objects with pypdf:
 The first three read the shapes WeasyPrint 70 writes (its marked-content syntax, the Links three
 deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are told
 to WeasyPrint while it tags (``engine.notes_and_whole_tables``). pypdf writes no object streams,
-so the result is packed again (pdf_pack.py), from pypdf's objects (``engine.written_objects``). Everything here is deterministic (no dates, no
+so the result is packed again (pdf_pack.py): the repair edits the objects pypdf read, in place
+(``engine.objects_in_place``), and the packer writes them. Everything here is deterministic (no dates, no
 random ids), so builds stay reproducible.
 """
 
@@ -38,7 +39,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from generator.engine import TAG_REPAIR, applies, written_objects
+from generator.engine import TAG_REPAIR, applies, objects_in_place
 from generator.writers.pdf_pack import pack_objects, packed
 
 # WeasyPrint writes each marked-content opening as "/Tag\n<</MCID n>>\nBDC".
@@ -58,23 +59,26 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     """
     reader = PdfReader(BytesIO(pdf))
     targets = target_pages(reader)
-    writer = PdfWriter(clone_from=reader)
+    header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
+    # pypdf writes no object streams (226 KB instead of 146 for the seed), so the result is packed
+    # again: from the reader's objects, edited in place, where engine.py can hand them over; else
+    # from the file a clone of the reader writes.
+    read_back = objects_in_place(reader)
+    edited = reader if read_back is not None else PdfWriter(clone_from=reader)
     if applies(TAG_REPAIR):
-        repair_structure(writer)
+        repair_structure(edited)
     if describe is not None:
-        describe_links(writer, targets, describe)
-    writer.pdf_header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
-    # pypdf writes no object streams (226 KB instead of 146 for the seed): packed again, from its
-    # objects where engine.py can hand them over, else from the file it writes.
-    handed = written_objects(writer)
-    if handed is not None:
-        return packed(reader.pdf_header.encode(), *handed)
+        describe_links(edited, targets, describe)
+    if read_back is not None:
+        return packed(header, int(reader.trailer["/Size"]), read_back, reader.trailer)
+    assert isinstance(edited, PdfWriter)
+    edited.pdf_header = header
     out = BytesIO()
-    writer.write(out)
+    edited.write(out)
     return pack_objects(out.getvalue())
 
 
-def repair_structure(writer: PdfWriter) -> None:
+def repair_structure(writer: PdfReader | PdfWriter) -> None:
     """Furniture and leader dots as artifacts, one ``Link`` per link with one annotation a line, one element per heading."""
     root = writer.root_object["/StructTreeRoot"].get_object()
     pages = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
@@ -311,7 +315,7 @@ def target_pages(reader: PdfReader) -> dict[str, int]:
             for name, dest in reader.named_destinations.items()}
 
 
-def describe_links(writer: PdfWriter, targets: dict[str, int], describe: Describe) -> None:
+def describe_links(writer: PdfReader | PdfWriter, targets: dict[str, int], describe: Describe) -> None:
     """Each internal link's ``/Contents`` in words: what it leads to and on which page."""
     for page in writer.pages:
         for annot in page.get("/Annots") or []:
