@@ -584,7 +584,8 @@ def test_lean_first_layout_html_keeps_one_glossary_entry_and_empties_the_margins
 def test_a_document_without_term_uses_or_references_is_laid_out_once(slug: str, layouts: int, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """code-wide uses no glossary term and makes no cross-reference: no first layout (it would
-    find no page); links uses terms, so it has one."""
+    find no page); links uses terms, so it has one (no earlier build's pages to try: test_page_guess.py)."""
+    monkeypatch.setenv("BRIEFING_CACHE", "0")
     ctx = _context(FIXTURES, slug, tmp_path)
     writer = PdfWriter()
     made: list[str] = []
