@@ -3,9 +3,9 @@
 pypdf, which repairs the structure tree (pdf_tags.py), writes every object on its own,
 uncompressed: the ~700 structure elements, annotations and dictionaries that WeasyPrint
 (pydyf) had packed into object streams come out as plain text, and the seed's PDF grew from
-146 KB to 226 KB. pypdf cannot write object streams, so its writer's objects (handed over by
-generator/engine.py, or read back from the file pypdf wrote) are written once more as pydyf
-would write them: every object that is not a stream goes, in
+146 KB to 226 KB (when measured). pypdf cannot write object streams, so the objects the repair
+edited in pypdf's reader (handed over by generator/engine.py; on another pypdf release, read
+back from the file a cloned writer wrote) are written once more as pydyf would write them: every object that is not a stream goes, in
 object order, into ``/ObjStm`` streams of at most ``PER_STREAM`` objects, and the cross-reference
 table becomes a compressed ``/XRef`` stream (both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4).
 Streams, already compressed, are copied as they are; objects nothing refers to any more (the

@@ -60,7 +60,7 @@ def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
     reader = PdfReader(BytesIO(pdf))
     targets = target_pages(reader)
     header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
-    # pypdf writes no object streams (226 KB instead of 146 for the seed), so the result is packed
+    # pypdf writes no object streams (the seed's PDF half as large again), so the result is packed
     # again: from the reader's objects, edited in place, where engine.py can hand them over; else
     # from the file a clone of the reader writes.
     read_back = objects_in_place(reader)
