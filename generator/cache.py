@@ -5,8 +5,8 @@ generator/cldr.py) the CLDR facts of a document's language, and the pages a PDF'
 found for its anchors. The first three save time at the start of a build (0.02 s, 0.05 s and
 0.05 s); the pages are a guess that spares a rebuild its first layout when they still hold
 (generator/writers/pdf.py checks every one against the layout). No output depends on them, a
-damaged or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the patterns to pyphen
-reaches into its internals, so that part is in generator/engine.py.
+damaged or stale entry is ignored, and ``BRIEFING_CACHE=0`` turns them off. Handing the
+patterns to pyphen reaches into its internals, so that part is in generator/engine.py.
 """
 
 from __future__ import annotations

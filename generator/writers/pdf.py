@@ -34,7 +34,7 @@ changes; margin boxes and what follows the chapters move nothing in them): so th
 are the first layout's pages, and the PDF is the one a build without the guess makes, byte for
 byte. When a guess fails, those pages are the first layout's and the document is laid out once
 more with them, as a build without a guess would. Documents with such references, long reports
-laid out in halves and a user's own print/document.html are built without a guess.
+laid out in halves and documents with print templates of their own are built without a guess.
 """
 
 from __future__ import annotations
@@ -162,9 +162,10 @@ class PdfWriter:
         """The final HTML and PDF laid out with the last build's pages, or None where there are
         none or a reference prints a page (see the module's docstring)."""
         guess = read_pages(entry)
-        blank = print_markup(ctx.document, {})
-        kept = print_markup(ctx.document, guess, keep_ids=True) if guess else None
-        if guess is None or kept is None or kept.bodies != blank.bodies:
+        if guess is None:
+            return None
+        blank, kept = print_markup(ctx.document, {}), print_markup(ctx.document, guess, keep_ids=True)
+        if kept.bodies != blank.bodies:
             return None
         finds = first_layout_finds(ctx.document)
         lean = self.html(ctx, {}, finding_pages=True, markup=blank)

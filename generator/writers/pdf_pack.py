@@ -5,12 +5,13 @@ uncompressed: the ~700 structure elements, annotations and dictionaries that Wea
 (pydyf) had packed into object streams come out as plain text, and the seed's PDF grew from
 146 KB to 226 KB (when measured). pypdf cannot write object streams, so the objects the repair
 edited in pypdf's reader (handed over by generator/engine.py; on another pypdf release, read
-back from the file a cloned writer wrote) are written once more as pydyf would write them: every object that is not a stream goes, in
-object order, into ``/ObjStm`` streams of at most ``PER_STREAM`` objects, and the cross-reference
-table becomes a compressed ``/XRef`` stream (both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4).
-Streams, already compressed, are copied as they are; objects nothing refers to any more (the
-annotations merged into one, the header rows left out of the tree) are not written. Object
-numbers, order and zlib's level are fixed, so the same input gives the same bytes.
+back from the file a cloned writer wrote) are written once more as pydyf would write them:
+every object that is not a stream goes, in object order, into ``/ObjStm`` streams of at most
+``PER_STREAM`` objects, and the cross-reference table becomes a compressed ``/XRef`` stream
+(both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4). Streams, already compressed, are copied as
+they are; objects nothing refers to any more (the annotations merged into one, the header rows
+left out of the tree, WeasyPrint's own object streams) are not written. Object numbers, order
+and zlib's level are fixed, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
