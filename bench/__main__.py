@@ -218,10 +218,10 @@ def _without_backrefs(w: Workload, out: Path) -> Measurement:
 
 def _record_outputs(w: Workload, out: Path, measurements: list[Measurement]) -> None:
     """Page counts and sizes of what each tool produced."""
-    files = {("pdf", "ours"): out / "ours" / f"{w.slug}.pdf", ("pdf", REBUILT): out / "ours" / f"{w.slug}.pdf",
-             ("pdf", "floor"): out / "floor.pdf",
-             ("pdf", "pandoc"): out / "pandoc.pdf", ("pdf", "typst"): out / "typst.pdf", ("epub", "ours"): out / "ours" / f"{w.slug}.epub",
-             ("epub", "pandoc"): out / "pandoc.epub"}
+    ours = out / "ours" / f"{w.slug}.pdf"
+    files = {("pdf", "ours"): ours, ("pdf", REBUILT): ours, ("pdf", "floor"): out / "floor.pdf",
+             ("pdf", "pandoc"): out / "pandoc.pdf", ("pdf", "typst"): out / "typst.pdf",
+             ("epub", "ours"): out / "ours" / f"{w.slug}.epub", ("epub", "pandoc"): out / "pandoc.epub"}
     for m in measurements:
         path = files.get((m.output, m.tool), out / "floor-no-backrefs.pdf")
         m.size_kb = size_kb(path)

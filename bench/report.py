@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.measure import Measurement
 
 REBUILT = "ours-rebuilt"  # our PDF command run again: it tries the pages its last build found
+ROW_NAMES = {"ours": "ours", REBUILT: "rebuilt"}  # a tool's name in the ratios' keys (pdf_rebuilt_over_pandoc_wall)
 
 
 def find(measurements: list[Measurement], workload: str, output: str, tool: str) -> Measurement | None:
@@ -20,7 +21,7 @@ def ratios(measurements: list[Measurement]) -> dict[str, dict[str, float]]:
         for output, tool, other in (("pdf", "ours", "floor"), ("pdf", "ours", "pandoc"), ("epub", "ours", "pandoc"),
                                     ("pdf", REBUILT, "pandoc"), ("pdf", "ours", "typst")):
             ours, theirs = find(measurements, workload, output, tool), find(measurements, workload, output, other)
-            name = f"{output}_{'ours' if tool == 'ours' else 'rebuilt'}_over_{other}"
+            name = f"{output}_{ROW_NAMES[tool]}_over_{other}"
             if ours and theirs:
                 row[f"{name}_wall"] = round(ours.median_s / theirs.median_s, 3)
                 row[f"{name}_cpu"] = round(ours.median_cpu_s / theirs.median_cpu_s, 3)
