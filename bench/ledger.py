@@ -18,8 +18,9 @@ else, here and nowhere in the generator:
 - a textual rewrite of the print HTML (the OpenType faces' ``@font-face`` rules, the
   callouts' classes, the glossary's page numbers);
 - a bench-only subclass of the PDF writer: no first layout (it exists only to find the
-  pages of the glossary's uses and cross-references), no PDF/UA variant and no tagging
-  post-pass (generator/writers/pdf_tags.py).
+  pages of the glossary's uses and cross-references; a document without cross-references
+  has none anyway, its pages are found in the layout kept: generator/writers/pdf_pages.py),
+  no PDF/UA variant and no tagging post-pass (generator/writers/pdf_tags.py).
 
 Some switches change the pagination (system fonts instead of the Source faces, footnotes
 run into the text): each variant's page count is recorded beside its time.
@@ -45,8 +46,8 @@ ALL_OFF = "all-off"
 # The stages of the baseline, timed directly; "second layout" is what is left of the writer's time.
 STAGES = ("html", "first layout", "second layout", "write_pdf", "pdf_tags")
 STAGE_ROWS = {"html": "stage: the print HTML's templates (twice)",
-              "first layout": "stage: first layout (the pages of terms and references)",
-              "second layout": "stage: second layout, the one kept",
+              "first layout": "stage: first layout (only with cross-references: their pages)",
+              "second layout": "stage: the layout kept (and the glossary's pages found in it)",
               "write_pdf": "stage: write_pdf (font subsets, PDF/UA tags, objects)",
               "pdf_tags": "stage: pdf_tags post-pass (pypdf)"}
 
@@ -75,7 +76,7 @@ VARIANTS: tuple[Variant, ...] = (
             css="@page { @bottom-left { content: none !important; } @bottom-right { content: none !important; } }"),
     # The first layout finds the pages of the glossary's uses (and of cross-references, for their
     # "(page 5)"): without it, and without the numbers, the glossary lists no pages.
-    Variant("glossary-pages", "glossary page references (first layout + target-counter)",
+    Variant("glossary-pages", "glossary page references (found as the pages are made, or a first layout)",
             rewrites=((r'<span class="used-on">.*?</span>(?=</dd>)', ""),), first_layout=False),
     Variant("contents-pages", "contents page numbers and leaders",
             css=".toc a::after, .caption-list a::after { content: none !important; }"),
@@ -139,9 +140,9 @@ def variant_writer(variant: Variant, clock: StageClock) -> Any:
     class LedgerWriter(PdfWriter):
         """The PDF writer with one feature off (bench only)."""
 
-        def html(self, ctx: Any, pages: dict[str, int], finding_pages: bool = False) -> str:
+        def html(self, ctx: Any, pages: dict[str, int], **kwargs: Any) -> str:
             with clock.stage("html"):
-                return variant_markup(variant, super().html(ctx, pages, finding_pages=finding_pages))
+                return variant_markup(variant, super().html(ctx, pages, **kwargs))
 
         def first_layout_in_halves(self, ctx: Any) -> dict[str, int] | None:
             return None  # the ledger counts CPU seconds in one process: the first layout made whole

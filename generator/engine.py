@@ -76,13 +76,17 @@ NOTES_AND_TABLES = Patch("footnote and table tagging", "WeasyPrint", "weasyprint
 # a contents entry's Links three deep, a heading's anonymous block as a second H1).
 TAG_REPAIR = Patch("structure-tree repair", "WeasyPrint", "weasyprint", "70",
                    "the structure tree is left as WeasyPrint wrote it (page furniture, leader dots, nested Links)")
+TARGET_INDEX = Patch("target-counter index", "WeasyPrint", "weasyprint", "70",
+                     "target-counter() costs each target a pass over every reference (slow with long glossaries)")
+PAGES_AS_LAID_OUT = Patch("pages as laid out", "WeasyPrint", "weasyprint", "70",
+                          "the glossary's page numbers come from a first layout of their own (slower)")
 PYPDF_OBJECTS = Patch("in-place repair", "pypdf", "pypdf", "7",
                       "the PDF is repaired on a clone, written out and read back to be packed (slower)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, PYPDF_OBJECTS, CITEPROC_FIXES)
+           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, PAGES_AS_LAID_OUT, PYPDF_OBJECTS, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -123,12 +127,97 @@ LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
 
 @contextlib.contextmanager
 def layout_tuning() -> Iterator[None]:
-    """WeasyPrint with pydyf's page references cached and a calmer garbage collector.
+    """WeasyPrint with pydyf's page references cached, its target-counter() lookups indexed and
+    a calmer garbage collector.
 
     tests/test_engine.py checks that the PDF's bytes are the same with and without this.
     """
-    with cached_page_references(), calm_collector():
+    with cached_page_references(), indexed_targets(), calm_collector():
         yield
+
+
+# WeasyPrint 70 keeps a CounterLookupItem for every box whose content waits for a page counter
+# (each glossary number's target-counter(), each contents line's) in one dict, and walks all of
+# it twice over: once for each target as its page becomes known (TargetCollector.
+# cache_target_page_counters, weasyprint/css/targets.py), looking for the items that name that
+# target, and once for each waiting box of the finished pages (layout_document, weasyprint/layout/
+# __init__.py), looking for the items of that box that are not 'content'. Both walks are of
+# every item, so the time grows as targets times references: 19 of the 300-page report's
+# seconds under a profiler when every use of a term is a target. The index finds the same items in
+# the same order: the items of each target (built once the boxes are built, when no item is added
+# any more: WeasyPrint adds them only while ``collecting``), and, for the second walk, the items
+# that are not 'content', which is all that walk does anything with.
+
+
+class _LookupItems(dict):  # type: ignore[type-arg]
+    """WeasyPrint's counter_lookup_items, whose ``items()`` (called by layout_document alone) are
+    the items not of the 'content' token, which are all that caller uses; kept until one is added."""
+
+    def items(self) -> Any:
+        if getattr(self, "_size", None) != len(self):
+            self._size = len(self)
+            self._other = [(key, item) for key, item in dict.items(self) if key[1] != "content"]
+        return self._other
+
+    def of_target(self, anchor_name: str) -> list[Any]:
+        """The 'content' items that wait for the page counters of ``anchor_name``, in the dict's order."""
+        if getattr(self, "_indexed", None) != len(self):
+            self._indexed = len(self)
+            self._targets: dict[str, list[Any]] = {}
+            for (_, css_token), item in dict.items(self):
+                if css_token == "content":
+                    for name in item.missing_target_counters:
+                        self._targets.setdefault(name, []).append(item)
+        return self._targets.get(anchor_name, [])
+
+
+def _cache_target_page_counters(self: Any, anchor_name: str, page_counter_values: Any, page_maker_index: int,
+                                page_maker: list[Any]) -> None:
+    """TargetCollector.cache_target_page_counters of WeasyPrint 70, the loop over every item
+    replaced by the items of the target (the rest of it as it is there)."""
+    import copy
+
+    if self.collecting:
+        return
+    target = self.target_lookup_items.get(anchor_name)
+    if not (target and target.state == "up-to-date"):
+        return
+    target.page_maker_index = page_maker_index
+    if target.cached_page_counter_values == page_counter_values:
+        return
+    target.cached_page_counter_values = copy.deepcopy(page_counter_values)
+    items = self.counter_lookup_items
+    for item in items.of_target(anchor_name) if isinstance(items, _LookupItems) else []:
+        missing_counters = item.missing_target_counters.get(anchor_name)
+        if item.page_maker_index is None or item.page_maker_index >= len(page_maker):
+            item.pending = True
+            continue
+        for counter_name in missing_counters:
+            if page_counter_values.get(counter_name) is not None:
+                page_maker[item.page_maker_index][-1]["content_changed"] = True
+                item.parse_again(item.cached_page_counter_values)
+                break
+
+
+@contextlib.contextmanager
+def indexed_targets() -> Iterator[None]:
+    """WeasyPrint's target-counter() lookups through an index, for the block (see above)."""
+    if not applies(TARGET_INDEX):
+        yield
+        return
+    from weasyprint.css.targets import TargetCollector
+
+    original_init, original_cache = TargetCollector.__init__, TargetCollector.cache_target_page_counters
+
+    def init(self: Any) -> None:
+        original_init(self)
+        self.counter_lookup_items = _LookupItems()
+
+    TargetCollector.__init__, TargetCollector.cache_target_page_counters = init, _cache_target_page_counters
+    try:
+        yield
+    finally:
+        TargetCollector.__init__, TargetCollector.cache_target_page_counters = original_init, original_cache
 
 
 @contextlib.contextmanager
@@ -316,6 +405,116 @@ class _PageHandler(logging.Handler):
         """Count a page when WeasyPrint starts laying one out; ignore its other records."""
         if record.msg == PAGE_MESSAGE and record.args:
             self.on_page(int(record.args[0]))  # type: ignore[index]
+
+
+# The pages as WeasyPrint lays them out, and the inline boxes not laid out yet
+
+
+class PageWatcher:
+    """Told of each page as WeasyPrint makes it (see :func:`watched_pages`)."""
+
+    def before_page(self, root_box: Any) -> None:
+        """Called before each page is laid out, with the document's box tree."""
+
+    def after_page(self, number: int, anchors: list[str]) -> None:
+        """Called after page ``number`` (from 1) is laid out or taken unchanged from the last pass,
+        with the anchors (ids) it holds, in the order of its boxes."""
+
+
+@contextlib.contextmanager
+def watched_pages(watcher: PageWatcher) -> Iterator[bool]:
+    """Tell ``watcher`` of each page WeasyPrint makes during the block; yields whether it will.
+
+    WeasyPrint 70 paginates in ``make_all_pages`` (weasyprint/layout/page.py), a generator that
+    lays a page out only when asked for the next, called by name from ``layout_document``
+    (weasyprint/layout/__init__.py) once per pass: between two pages the boxes still to be laid
+    out can be changed, and what is laid out after follows the change. A pass starts again at
+    the first page. The function is wrapped for the block and put back afterwards.
+    """
+    if not applies(PAGES_AS_LAID_OUT):
+        yield False
+        return
+    from weasyprint import layout
+
+    original = layout.make_all_pages
+
+    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+        made = original(context, root_box, html, pages)
+        number = 0
+        while True:
+            watcher.before_page(root_box)
+            page = next(made, None)
+            if page is None:
+                return
+            number += 1
+            watcher.after_page(number, [box.style["anchor"] for box in page.descendants(placeholders=True)
+                                        if box.style["anchor"]])
+            yield page
+
+    layout.make_all_pages = make_all_pages
+    try:
+        yield True
+    finally:
+        layout.make_all_pages = original
+
+
+def boxes_in(root_box: Any, anchor: str, class_name: str) -> list[Any]:
+    """The boxes of the elements of class ``class_name`` inside the box of the element whose id
+    is ``anchor``, in document order; none when no box has that id."""
+    from weasyprint.formatting_structure import boxes
+
+    found = _box_of_anchor(root_box, anchor)
+    if found is None:
+        return []
+    return [box for box in found.descendants() if isinstance(box, boxes.ParentBox) and box.element is not None
+            and class_name in (box.element.get("class") or "").split()
+            and not box.element_tag.endswith(("::before", "::after", "::marker"))]
+
+
+def _box_of_anchor(box: Any, anchor: str) -> Any:
+    """The first box, depth first, whose element has the id ``anchor``; block boxes only are
+    searched (an id on a section is not inside a line)."""
+    if box.style["anchor"] == anchor:
+        return box
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", ()):
+        if isinstance(child, boxes.BlockContainerBox):
+            found = _box_of_anchor(child, anchor)
+            if found is not None:
+                return found
+    return None
+
+
+def inline_parts(box: Any) -> list[tuple[str, str]]:
+    """An inline box's children as (kind, value): ``("text", text)`` for text, ``("href", url)``
+    for a link, ``("class", classes)`` for another element."""
+    from weasyprint.formatting_structure import boxes
+
+    parts = []
+    for child in box.children:
+        if isinstance(child, boxes.TextBox):
+            parts.append(("text", child.text))
+        elif child.element is not None and child.element.get("href") is not None:
+            parts.append(("href", child.element.get("href")))
+        else:
+            parts.append(("class", child.element.get("class") or "" if child.element is not None else ""))
+    return parts
+
+
+def rearrange_inline(box: Any, children: list[Any], order: list[int | str], texts: dict[int, str]) -> None:
+    """Make ``box``'s children those of ``children`` (its children as first built) at the indexes
+    ``order`` names, in that order; a string in ``order`` is a new text, styled as the box's
+    first text child is. ``texts``: for some of those children (by index), the text their one
+    text child now holds."""
+    from weasyprint.formatting_structure import boxes
+
+    text = next(child for child in children if isinstance(child, boxes.TextBox)) if str in map(type, order) else None
+    for index, new_text in texts.items():
+        inner = children[index].children[0]
+        if inner.text != new_text:
+            children[index].children = [inner.copy_with_text(new_text)]
+    box.children = [children[item] if isinstance(item, int) else text.copy_with_text(item) for item in order]
 
 
 # Characters drawn as .notdef: WeasyPrint's warning while it writes the PDF

@@ -104,7 +104,8 @@ def test_a_release_of_the_series_applies_and_a_lookalike_does_not(monkeypatch: p
 
 
 def test_layout_tuning_changes_no_byte_of_the_pdf(fixture_pdf: Path, tmp_path: Path) -> None:
-    """The cached pydyf page references and the calmer collector give exactly the same PDF as plain WeasyPrint."""
+    """The cached pydyf page references, the target-counter index and the calmer collector give exactly
+    the same PDF as plain WeasyPrint (print-features' glossary numbers and contents are target-counters)."""
     plain = (
         "import contextlib, sys\n"
         "from generator.writers import pdf\n"
@@ -154,6 +155,24 @@ def test_page_reference_cache_is_skipped_on_another_pydyf(monkeypatch: pytest.Mo
     assert capsys.readouterr().err == (
         "warning: pydyf 0.14.0 is not 0.13.x, for which generator/engine.py's page-reference cache was written; "
         "the cache is skipped (long PDFs are slower)\n")
+
+
+def test_target_counter_index_finds_each_targets_items_and_is_put_back() -> None:
+    """Inside the block a new TargetCollector's items are indexed by target; after it, WeasyPrint's own class."""
+    from weasyprint.css.targets import TargetCollector
+
+    before = TargetCollector.__init__, TargetCollector.cache_target_page_counters
+    with engine.indexed_targets():
+        items = TargetCollector().counter_lookup_items
+        waiting = type("Item", (), {"missing_target_counters": {"a": ["page"]}})()
+        elsewhere = type("Item", (), {"missing_target_counters": {"b": ["page"]}})()
+        items[("box1", "content")], items[("box2", "content")], items[("box3", "string-set")] = waiting, elsewhere, waiting
+        assert items.of_target("a") == [waiting] and items.of_target("c") == []
+        assert list(items.items()) == [(("box3", "string-set"), waiting)]
+        items[("box4", "content")] = waiting  # added after the first look: indexed again
+        assert items.of_target("a") == [waiting, waiting]
+    assert (TargetCollector.__init__, TargetCollector.cache_target_page_counters) == before
+    assert type(TargetCollector().counter_lookup_items) is dict
 
 
 def test_collector_is_tuned_during_layout_and_restored_after() -> None:
@@ -374,6 +393,8 @@ def patched_attributes() -> dict[str, object]:
     import pydyf
     from citeproc import model
     from ebooklib import epub
+    from weasyprint import layout
+    from weasyprint.css.targets import TargetCollector
     from weasyprint.layout import inline
     from weasyprint.pdf import metadata, stream, tags
 
@@ -384,6 +405,8 @@ def patched_attributes() -> dict[str, object]:
         "weasyprint.pdf.tags._build_box_tree": tags._build_box_tree,
         "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
         "weasyprint.layout.inline.split_first_line": inline.split_first_line,
+        "weasyprint.layout.make_all_pages": layout.make_all_pages,
+        "weasyprint.css.targets.TargetCollector": (TargetCollector.__init__, TargetCollector.cache_target_page_counters),
         "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
         "gc thresholds and frozen objects": (gc.get_threshold(), gc.get_freeze_count()),
         "weasyprint.progress logger": (logger.level, logger.propagate, tuple(logger.handlers)),
@@ -450,7 +473,8 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
         assert "Kurzbericht" in "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(printed)).pages)
     assert patched_attributes() == before
     lines = capsys.readouterr().err.splitlines()
-    cited = {engine.CITEPROC_FIXES}  # the small fixture cites nothing: test_citeproc_fixes_* cover that patch
+    # The small fixture cites nothing and uses no term: test_citeproc_fixes_* and test_pages_at_once.py cover those.
+    cited = {engine.CITEPROC_FIXES, engine.PAGES_AS_LAID_OUT}
     assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution])
                                    for patch in engine.PATCHES if patch not in cited)
 

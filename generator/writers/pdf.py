@@ -4,9 +4,14 @@ The chapters' trees get the print's own few transforms here, on copies: section 
 front of the headings, each footnote's text where it is called (for ``float: footnote``), the
 address of each web link as a footnote (paper can't be clicked).
 
-The glossary's page numbers need the page of every use of a term, which only a layout knows:
-the document is laid out once with the first use in each chapter standing in for the numbers,
-the page of each use is read from that layout, and the document is laid out again with, for
+The glossary's page numbers need the page of every use of a term, which only a layout knows.
+In a document without cross-references they are found in the layout that is kept: the page of
+each use is noted as WeasyPrint makes the pages, and the glossary's numbers are cut down to those
+pages before WeasyPrint reaches it (pdf_pages.py, ``laid_out_at_once``). The PDF is the one the
+two layouts below give, byte for byte; a layout that does not bear its pages out is not kept.
+
+Otherwise (or then) the document is laid out first with the first use in each chapter standing
+in for the numbers, the page of each use is read from that layout, and the document is laid out again with, for
 each term, every page it is used on once (consecutive pages as a range), each number a link
 to the first use on its page. The numbers are printed by ``target-counter()``, so they name the
 page of their target in the layout that is kept. The glossary comes after every chapter, so
@@ -43,7 +48,7 @@ import gc
 import html as html_text
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +57,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from generator.cache import pages_entry, read_pages, write_pages
-from generator.engine import (hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs,
-                              notes_and_whole_tables, preload_hyphenation)
+from generator.engine import (PAGES_AS_LAID_OUT, applies, hanging_trailing_spaces, layout_tuning, licence_in_xmp,
+                              missing_glyphs, notes_and_whole_tables, preload_hyphenation, watched_pages)
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, unlinked_use_anchors, use_anchors
@@ -66,6 +71,7 @@ from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs, template_dirs
 from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
+from generator.writers.pdf_pages import GlossaryPages
 from generator.writers.pdf_tags import Describe, repair_tags
 from generator.writers.segments import segments, side_by_side, splits
 
@@ -132,6 +138,9 @@ class PdfWriter:
         if not page_targets(ctx.document):
             markup = self.html(ctx, {})
             return markup, self.layout(ctx, markup)
+        at_once = self.laid_out_at_once(ctx)
+        if at_once is not None:
+            return at_once
         entry = self.pages_entry(ctx)
         guessed = self.laid_out_from_guess(ctx, entry) if entry is not None else None
         if guessed is not None:
@@ -148,6 +157,23 @@ class PdfWriter:
         if entry is not None:
             write_pages(entry, pages)
         return result
+
+    def laid_out_at_once(self, ctx: WriteContext) -> tuple[str, bytes] | None:
+        """The final HTML and PDF from one layout that finds the glossary's pages as it goes
+        (pdf_pages.py), or None where it cannot: a cross-reference (its "(page 5)" would need the
+        pages before its chapter is laid out), a document's own print markup, a WeasyPrint release
+        engine.watched_pages does not know, or a layout that does not bear its pages out."""
+        document = ctx.document
+        if reference_anchors(document) or own_print_markup(document) or not applies(PAGES_AS_LAID_OUT):
+            return None
+        watcher = GlossaryPages(document.glossary, runs_on=page_plan(document) == "briefing")
+        try:
+            pdf = self.layout(ctx, self.html(ctx, {}, all_uses=True), watcher=watcher)
+        except PagesMoved:
+            return None
+        pages = watcher.pages()
+        assert pages is not None  # layout() raised PagesMoved otherwise
+        return self.html(ctx, pages), pdf
 
     def pages_entry(self, ctx: WriteContext) -> Path | None:
         """Where this document's pages are kept between builds, or None where a build makes no
@@ -202,17 +228,23 @@ class PdfWriter:
         return {**first_pages, **{anchor: count + page for anchor, page in second_pages.items()}}
 
     def html(self, ctx: WriteContext, pages: dict[str, int], finding_pages: bool = False,
-             segment: dict[str, object] | None = None, markup: ContentMarkup | None = None) -> str:
+             segment: dict[str, object] | None = None, markup: ContentMarkup | None = None,
+             all_uses: bool = False) -> str:
         """The HTML handed to WeasyPrint; ``pages`` (anchor → page of each use of a term) gives the glossary's numbers.
 
         ``finding_pages``: the HTML of the first layout, which only finds the pages of anchors in the
         chapters. The templates may leave out what cannot move them: the margin boxes, the glossary
         after its first entry and what follows the glossary (a third of that layout's time on the
         seed). The first entry stays so that the glossary's heading breaks as it will in the end.
+        ``all_uses``: every use of a term linked from its entry, for a layout that cuts the numbers
+        down as it goes (pdf_pages.py). The glossary's numbers are written as text, from ``pages``,
+        unless a cross-reference's "(page 5)" may move a use after the pages were found: then
+        target-counter() prints them.
         """
         template = ctx.env.get_template("print/document.html")
         html = template.render(doc=ctx.document, meta=ctx.document.meta, options=ctx.options, pages=pages,
-                               finding_pages=finding_pages, margin_boxes=MARGIN_BOXES, segment=segment,
+                               finding_pages=finding_pages, all_uses=all_uses, margin_boxes=MARGIN_BOXES, segment=segment,
+                               page_numbers={} if reference_anchors(ctx.document) else pages,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
                                markup=markup or print_markup(ctx.document, pages))
         checked_template_pictures(html, ctx.document, ctx.env, "print/document.html", picture_names(ctx.document))  # WeasyPrint's fetcher reads them
@@ -238,15 +270,19 @@ class PdfWriter:
         return pages, count
 
     def layout(self, ctx: WriteContext, markup: str, expected: dict[str, int] | None = None,
-               guess: Guess | None = None) -> bytes:
+               guess: Guess | None = None, watcher: GlossaryPages | None = None) -> bytes:
         """Lay out HTML rendered by :meth:`html` and return the PDF's bytes; SourceError when a
         character has no font (it would be an empty box). PagesMoved when an anchor in ``expected``
-        (anchor → page) is on another page, or when the layout does not bear out a ``guess``."""
+        (anchor → page) is on another page, when the layout does not bear out a ``guess``, or the
+        pages a ``watcher`` cut the glossary's numbers for."""
         options = self.options(ctx)
         with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
-            rendered = self.html_document(ctx, markup).render(**options)
+            with watched_pages(watcher) if watcher is not None else nullcontext():
+                rendered = self.html_document(ctx, markup).render(**options)
             if expected is not None and moved_anchors(rendered, expected):
                 raise PagesMoved()
+            if watcher is not None:
+                guess = watched_guess(ctx.document, watcher)
             if guess is not None:
                 confirm_guess(rendered, guess)
             refuse_attachments(rendered)
@@ -290,9 +326,13 @@ class PdfWriter:
 
 def pages_of(rendered: Any, wanted: Callable[[str], bool]) -> dict[str, int]:
     """The page (from 1) of each wanted anchor of a laid-out document; an anchor split over two
-    pages counts on the later."""
-    return {anchor: number for number, page in enumerate(rendered.pages, start=1)
-            for anchor in page.anchors if wanted(anchor)}
+    pages counts on the first, where WeasyPrint's links to it go and its target-counter() looks."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(rendered.pages, start=1):
+        for anchor in page.anchors:
+            if anchor not in found and wanted(anchor):
+                found[anchor] = number
+    return found
 
 
 def own_print_markup(document: Document) -> bool:
@@ -319,6 +359,15 @@ def confirm_guess(rendered: Any, guess: Guess) -> None:
     for page in rendered.pages:
         for anchor in guess.unlinked & page.anchors.keys():
             del page.anchors[anchor]
+
+
+def watched_guess(document: Document, watcher: GlossaryPages) -> Guess:
+    """The pages a watcher cut the glossary's numbers for, as a guess the layout must bear out;
+    PagesMoved when it cut none before the glossary was laid out."""
+    pages = watcher.pages()
+    if pages is None:
+        raise PagesMoved()
+    return Guess(pages, frozenset(watcher.entries), unlinked_use_anchors(document.glossary, pages))
 
 
 def moved_anchors(rendered: Any, expected: dict[str, int]) -> list[str]:
