@@ -46,8 +46,8 @@ ALL_OFF = "all-off"
 # The stages of the baseline, timed directly; "second layout" is what is left of the writer's time.
 STAGES = ("html", "first layout", "second layout", "write_pdf", "pdf_tags")
 STAGE_ROWS = {"html": "stage: the print HTML's templates (twice)",
-              "first layout": "stage: first layout (only with cross-references: their pages)",
-              "second layout": "stage: the layout kept (and the glossary's pages found in it)",
+              "first layout": "stage: first layout (cross-references only)",
+              "second layout": "stage: the layout kept",
               "write_pdf": "stage: write_pdf (font subsets, PDF/UA tags, objects)",
               "pdf_tags": "stage: pdf_tags post-pass (pypdf)"}
 
@@ -76,7 +76,7 @@ VARIANTS: tuple[Variant, ...] = (
             css="@page { @bottom-left { content: none !important; } @bottom-right { content: none !important; } }"),
     # The first layout finds the pages of the glossary's uses (and of cross-references, for their
     # "(page 5)"): without it, and without the numbers, the glossary lists no pages.
-    Variant("glossary-pages", "glossary page references (found as the pages are made, or a first layout)",
+    Variant("glossary-pages", "glossary page references",
             rewrites=((r'<span class="used-on">.*?</span>(?=</dd>)', ""),), first_layout=False),
     Variant("contents-pages", "contents page numbers and leaders",
             css=".toc a::after, .caption-list a::after { content: none !important; }"),
