@@ -4,6 +4,9 @@ At scale 1 it has 40 chapters and a glossary of 300 terms used throughout, with 
 tables, definition lists, callouts and lists, about 300 A4 pages. Every part is scaled
 together (chapters and glossary terms), so the one-tenth document has the same density per
 page and time per page can be compared between the two.
+
+:func:`write_book` writes issue 20's third corpus instead: a technical book of about 700 pages,
+much code (a highlighted block in every section) and a glossary of 16 terms.
 """
 
 from __future__ import annotations
@@ -74,6 +77,60 @@ def write_document(parent: Path, slug: str, scale: float = 1.0, seed: int = 7) -
     (root / "document.yaml").write_text(_yaml(document_yaml(slug, names)), encoding="utf-8")
     (root / "glossary.yaml").write_text(_yaml([_entry(t) for t in terms]), encoding="utf-8")
     return root
+
+
+BOOK_TERMS = 16
+BOOK_SECTIONS = 6
+CODE_WORDS = ["load", "parse", "render", "index", "batch", "queue", "cache", "token", "node", "page", "shard",
+              "merge", "split", "retry", "limit", "frame", "chunk", "layout", "stream", "buffer"]
+
+
+def write_book(parent: Path, slug: str, chapters: int = 110, seed: int = 11) -> Path:
+    """Write ``parent/slug/``: a technical book of ``chapters`` chapters (110 give about 700 A4
+    pages), each section prose with a few of 16 glossary terms and a code block; return the folder."""
+    rng = random.Random(f"book:{seed}:{chapters}")
+    root = parent / slug
+    root.mkdir(parents=True, exist_ok=True)
+    terms = make_terms(rng, BOOK_TERMS)
+    names = []
+    for number in range(1, chapters + 1):
+        name = f"{number:03d}-chapter.md"
+        (root / name).write_text(book_chapter(rng, number, terms), encoding="utf-8")
+        names.append(name)
+    meta = {**document_yaml(slug, names), "title": f"Benchmark book {slug}", "kind": "Book",
+            "summary": ["A deterministic technical book: the same seed gives the same bytes.",
+                        "Prose, code in every section and a short glossary used throughout."]}
+    (root / "document.yaml").write_text(_yaml(meta), encoding="utf-8")
+    (root / "glossary.yaml").write_text(_yaml([_entry(t) for t in terms]), encoding="utf-8")
+    return root
+
+
+def book_chapter(rng: random.Random, number: int, terms: list[Term]) -> str:
+    """One chapter of the book: an introduction, then sections of prose around a code block."""
+    notes: list[str] = []
+    parts = [f"# {_title(rng)} {number}", _paragraph(rng, terms, terms, notes)]
+    for section in range(BOOK_SECTIONS):
+        parts += [f"## {_title(rng)}", _paragraph(rng, terms, terms, notes), _code_block(rng, section),
+                  _paragraph(rng, terms, terms, notes)]
+    parts.extend(f"[^{n}]: {text}" for n, text in enumerate(notes, start=1))
+    return "\n\n".join(parts) + "\n"
+
+
+def _code_block(rng: random.Random, section: int) -> str:
+    """A fenced block of 12 to 30 lines: Python, JSON or shell, in turn."""
+    language = ("python", "json", "shell")[section % 3]
+    lines = rng.randint(12, 30)
+    if language == "python":
+        body = [f"def {rng.choice(CODE_WORDS)}_{rng.choice(CODE_WORDS)}(items, limit={rng.randint(2, 64)}):"]
+        body += [f"    {rng.choice(CODE_WORDS)} = [x for x in items if x.{rng.choice(CODE_WORDS)} < limit]"
+                 if i % 3 else f"    # {_sentence(rng, 4, 9, [])[:-1].lower()}" for i in range(lines - 2)]
+        body.append(f"    return {rng.choice(CODE_WORDS)}")
+    elif language == "json":
+        body = ["{"] + [f'  "{rng.choice(CODE_WORDS)}_{i}": {rng.randint(0, 9999)},' for i in range(lines - 2)] + ['  "end": true', "}"]
+    else:
+        body = [f"$ briefing {rng.choice(CODE_WORDS)} --{rng.choice(CODE_WORDS)} {rng.randint(1, 99)} "
+                f"--out build/{rng.choice(CODE_WORDS)}" for _ in range(lines)]
+    return "\n".join([f"```{language}", *body, "```"])
 
 
 def make_terms(rng: random.Random, count: int) -> list[Term]:

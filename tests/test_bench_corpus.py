@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.corpus import write_document
+from bench.corpus import BOOK_TERMS, write_book, write_document
 from generator.glossary import link_glossary
 from generator.source import load_document
 
@@ -31,6 +31,19 @@ def test_generated_document_loads_and_uses_every_term(tmp_path: Path) -> None:
     html = "".join(c.body.xhtml() for c in document.chapters)
     assert "<table>" in html and "<dl>" in html and 'class="noteref"' in html
     assert all(c.footnotes for c in document.chapters)
+    assert [e.term for e in document.glossary if not e.uses] == []
+
+
+def test_generated_book_is_the_same_each_time_loads_and_has_code_in_every_section(tmp_path: Path) -> None:
+    """The technical book: deterministic, accepted by the loader, a highlighted block in every
+    section (Python, JSON, shell in turn) and 16 terms, each used."""
+    first = _files(write_book(tmp_path / "a", "book", chapters=3))
+    assert first == _files(write_book(tmp_path / "b", "book", chapters=3))
+    document = link_glossary(load_document(tmp_path / "a" / "book"))
+    assert len(document.chapters) == 3 and len(document.glossary) == BOOK_TERMS
+    html = "".join(c.body.xhtml() for c in document.chapters)
+    assert html.count('<pre class="code"') == 3 * 6
+    assert all(f'data-lang="{language}"' in html for language in ("python", "json", "shell"))
     assert [e.term for e in document.glossary if not e.uses] == []
 
 
