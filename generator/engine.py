@@ -801,6 +801,7 @@ class _TreeBuilder:
             yield from self.footnote_area(box, parent, pdf, page, nums, annotations, tags)
             return
         for element in self.original(box, parent, pdf, page, nums, annotations, tags):
+            lift_text_spans(element, pdf, nums)
             if self.kept(box, element, pdf):
                 yield element
 
@@ -889,6 +890,42 @@ class _TreeBuilder:
             else:
                 obj["P"] = first.reference
                 first["K"].append(kid)
+
+
+def lift_text_spans(element: Any, pdf: Any, nums: Any) -> None:
+    """Put the marked content of each text box straight into its element, as WeasyPrint already
+    does in a ``Link``, instead of in a ``Span`` of its own.
+
+    WeasyPrint 70 gives every text box it draws (every line of every paragraph, every token of
+    highlighted code) a ``Span`` that holds nothing but its one marked-content id: 80 % of the
+    structure elements of a technical book (26,821 of 33,402), each an object to write, parse and
+    pack. A ``Span`` says nothing a reader uses, and an element may hold marked content itself
+    (ISO 32000-1, 14.7.2). Each such ``Span`` is emptied (it is then in no element's ``/K`` and
+    the packer leaves it out of the PDF), and the parent tree names the element instead.
+    """
+    kept = []
+    lifted = False
+    for kid in element["K"]:
+        span = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+        if span is not None and _text_span(span, element):
+            mcid = span["K"][0]
+            kept.append(mcid)
+            nums[mcid] = element.reference
+            span.clear()
+            lifted = True
+        else:
+            kept.append(kid)
+    if lifted:
+        element["K"] = _array(kept)
+
+
+def _text_span(candidate: Any, element: Any) -> bool:
+    """Whether a kid of ``element`` is the ``Span`` WeasyPrint made for one text box: its only kid is
+    one marked-content id."""
+    kids = candidate.get("K") if isinstance(candidate, dict) else None
+    return (candidate.get("Type") == "/StructElem" and candidate.get("S") == "/Span"
+            and candidate.get("P") == element.reference and kids is not None and len(kids) == 1
+            and isinstance(kids[0], int))
 
 
 def _number(reference: bytes) -> int:

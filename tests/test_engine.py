@@ -526,6 +526,25 @@ def test_footnotes_and_split_tables_are_tagged_whole_on_weasyprint_70(capsys: py
     assert capsys.readouterr().err == ""
 
 
+def test_text_is_marked_content_of_its_own_element_not_of_a_span_each() -> None:
+    """WeasyPrint 70 gives each text box a Span of its own; with the fix the paragraph and the cells
+    hold their marked content themselves, the parent tree names them, and the tree has no Span
+    left. Without the fix the same table has a Span in every cell."""
+    from weasyprint import HTML
+
+    pdf = tagged_pdf()
+    found = structure(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    cells = [e for e in found if e["/S"] == "/TD"]
+    assert cells and all(isinstance(e["/K"][0] if isinstance(e["/K"], list) else e["/K"], int) for e in cells)
+    assert not any(e["/S"] == "/Span" for e in found)
+    nums = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    holders = {ref.idnum for refs in nums[1::2] if isinstance(refs, list) for ref in refs if hasattr(ref, "idnum")}
+    assert {cell.indirect_reference.idnum for cell in cells} <= holders
+    plain = Counter(str(e["/S"]) for e in structure(HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1")))
+    assert plain["/Span"] >= len(cells)
+
+
 def test_footnote_and_table_tagging_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """WeasyPrint 71.0: WeasyPrint's own tree (no Note, a Table a page), and one warning line."""

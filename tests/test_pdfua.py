@@ -259,8 +259,10 @@ def test_every_table_has_header_cells_with_a_scope(reader: PdfReader) -> None:
 
 def test_small_objects_are_in_object_streams(seed_pdf: Path) -> None:
     """After pypdf's repair the seed keeps pydyf's packing: structure elements in compressed object
-    streams, a cross-reference stream, and about WeasyPrint's size (146 KB, not pypdf's 226 KB)."""
+    streams (nine in ten objects), a cross-reference stream, and about WeasyPrint's size (99 KB,
+    not pypdf's 226 KB)."""
     reader = PdfReader(seed_pdf)
-    assert len(reader.xref_objStm) > 500
+    loose = sum(len(numbers) for numbers in reader.xref.values())
+    assert len(reader.xref_objStm) > 200 and len(reader.xref_objStm) > 9 * loose
     assert b"/Type /XRef" in seed_pdf.read_bytes()[-2000:] and b"\nxref\n" not in seed_pdf.read_bytes()
     assert seed_pdf.stat().st_size < 160_000
