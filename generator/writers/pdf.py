@@ -10,12 +10,13 @@ each use is noted as WeasyPrint makes the pages, and the glossary's numbers are 
 pages before WeasyPrint reaches it (pdf_pages.py, ``laid_out_at_once``). The PDF is the one the
 two layouts below give, byte for byte; a layout that does not bear its pages out is not kept.
 
-Otherwise (or then) the document is laid out first with the first use in each chapter standing
-in for the numbers, the page of each use is read from that layout, and the document is laid out again with, for
-each term, every page it is used on once (consecutive pages as a range), each number a link
-to the first use on its page. The numbers are printed by ``target-counter()``, so they name the
-page of their target in the layout that is kept. The glossary comes after every chapter, so
-its new numbers move no use to another page.
+Otherwise, and whenever that layout is not kept, the document is laid out first with the
+first use in each chapter standing in for the numbers, the page of each use is read from that
+layout, and the document is laid out again with, for each term, every page it is used on once
+(consecutive pages as a range), each number a link to the first use on its page. With
+cross-references the numbers are printed by ``target-counter()``, so they name the page of
+their target in the layout that is kept. The glossary comes after every chapter, so its new
+numbers move no use to another page.
 
 The same first layout gives the page of each cross-reference (generator/xref.py) and of its
 target: in the layout kept, a reference whose target is on another page is followed by that
