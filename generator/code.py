@@ -120,6 +120,21 @@ def lexer_for(language: str) -> Lexer | None:
         return None
 
 
+# The token classes templates/print/print.css gives a look of their own: the classes named, and
+# every class that starts with one of the prefixes ([class^="k"] and the like). The PDF leaves
+# the other tokens' spans out (generator/writers/pdf.py, plain_tokens): a span is a box and a
+# text run for WeasyPrint, and those of names, punctuation and operators, drawn as plain code,
+# were a fifth of a technical book's layout. tests/test_code.py reads print.css to keep this true.
+PRINT_STYLED_PREFIXES = ("k", "c", "s", "m")
+PRINT_STYLED_TOKENS = frozenset({"ow", "nt", "nb", "bp", "sd", "dl", "il", "nf", "fm", "nc", "nn", "nd", "ne", "na",
+                                 "gd", "gi", "gh", "gu", "err"})
+
+
+def styled_in_print(name: str) -> bool:
+    """Whether print.css gives the token class ``name`` a look of its own."""
+    return name.startswith(PRINT_STYLED_PREFIXES) or name in PRINT_STYLED_TOKENS
+
+
 def token_class(kind: _TokenType) -> str:
     """Pygments' short CSS class of a token type (its nearest named ancestor's); '' for plain text."""
     from pygments.token import STANDARD_TYPES

@@ -177,3 +177,45 @@ def test_web_page_code_and_tables(built: Path) -> None:
     assert all(t.getparent().get("class") == "table-wrap" for t in page.iter("table"))
     style = "".join(page.xpath("//style/text()"))
     assert "pre.code { white-space: pre; overflow-x: auto" in style and ".table-wrap { overflow-x: auto" in style
+
+
+def test_print_leaves_out_the_spans_of_tokens_it_draws_plain(built: Path) -> None:
+    """The print HTML keeps a span for each token print.css styles and none for the others (names,
+    punctuation, operators); the code's text is the text of the web page's code, character for
+    character."""
+    from generator.code import styled_in_print
+
+    printed = etree.HTML((built / "code-wide.print.html").read_text(encoding="utf-8"))
+    web = etree.HTML((built / "code-wide.html").read_text(encoding="utf-8"))
+    tokens = [span.get("class") for pre in printed.iter("pre") for span in pre.iter("span") if span.get("class") != "line"]
+    assert tokens and all(styled_in_print(name) for name in tokens if " " not in name)
+    assert {"k", "nf"} <= set(tokens) and not {"n", "p", "o"} & set(tokens)
+    assert ["".join(pre.itertext()) for pre in printed.iter("pre")] == ["".join(pre.itertext()) for pre in web.iter("pre")]
+
+
+def test_the_token_classes_print_styles_are_the_ones_print_css_names() -> None:
+    """PRINT_STYLED_* say which token classes templates/print/print.css gives a look of its own: every
+    `.code .x` and `.code [class^="x"]` rule there, and nothing else."""
+    from generator.code import PRINT_STYLED_PREFIXES, PRINT_STYLED_TOKENS
+    from generator.templates import PROJECT_TEMPLATES
+
+    css = (PROJECT_TEMPLATES / "print" / "print.css").read_text(encoding="utf-8")
+    rules = re.findall(r"^(\.code [^{]+)\{", css, flags=re.MULTILINE)
+    selectors = [part.strip() for rule in rules for part in rule.split(",")]
+    assert set(re.findall(r'\.code \[class\^="(\w+)"\]', ",".join(selectors))) == set(PRINT_STYLED_PREFIXES)
+    assert set(re.findall(r"\.code \.(\w+)\b", ",".join(selectors))) == PRINT_STYLED_TOKENS
+
+
+def test_a_document_with_its_own_print_stylesheet_keeps_every_token_span(tmp_path: Path) -> None:
+    """Its stylesheet may style any token: then every span stays."""
+    import shutil
+
+    from generator.build import check
+    from generator.writers.pdf import print_markup
+
+    shutil.copytree(FIXTURES / "code-wide", tmp_path / "code-wide")
+    (tmp_path / "code-wide" / "templates" / "print").mkdir(parents=True)
+    (tmp_path / "code-wide" / "templates" / "print" / "theme.css").write_text(".code .n { color: red; }\n")
+    (document,) = check(tmp_path, ["code-wide"])
+    bodies = "".join(print_markup(document).bodies.values())
+    assert '<span class="n">' in bodies and '<span class="p">' in bodies

@@ -58,6 +58,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from generator.cache import pages_entry, read_pages, write_pages
+from generator.code import styled_in_print
 from generator.engine import (PAGES_AS_LAID_OUT, applies, hanging_trailing_spaces, layout_tuning, licence_in_xmp,
                               missing_glyphs, notes_and_whole_tables, preload_hyphenation, watched_pages)
 from generator.errors import SourceError
@@ -414,9 +415,10 @@ def print_markup(document: Document, pages: dict[str, int] | None = None, keep_i
     ``keep_ids``: the id of every use of a term kept, linked or not."""
     labels = document_labels(document)
     unlinked = frozenset() if keep_ids else unlinked_use_anchors(document.glossary, pages or {})
+    plain = not own_print_styles(document)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
-        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked))) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked, plain))) for c in document.chapters},
         notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
@@ -424,21 +426,55 @@ def print_markup(document: Document, pages: dict[str, int] | None = None, keep_i
 
 
 def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: Labels | None = None,
-               unlinked: frozenset[str] = frozenset()) -> Element:
+               unlinked: frozenset[str] = frozenset(), plain_tokens: bool = False) -> Element:
     """A chapter's body for print: numbered headings, link notes, footnotes in place, references' pages.
 
     Every use of a term keeps its anchor for the first layout, which finds the page of each
     (use_pages); the second drops the ``unlinked`` ones, which no glossary number links to.
+    ``plain_tokens``: the spans of code tokens print.css draws as plain code are left out.
     """
     body = chapter.body.copy()
     number_headings(body, heading_numbers(chapter))
     mark_wide_tables(body)
+    if plain_tokens:
+        unwrap_plain_tokens(body)
     add_link_notes(body)
     place_footnotes(body, chapter)
     if labels is not None:
         add_reference_pages(body, chapter, pages or {}, labels)
     drop_ids(body, unlinked)
     return body
+
+
+def own_print_styles(document: Document) -> bool:
+    """Whether the document brings a stylesheet of the PDF's (``templates/print/*.css`` or
+    ``templates/shared/*.css``), which may give any code token a look of its own."""
+    own = [folder for folder in template_dirs(document.root) if folder != PROJECT_TEMPLATES]
+    return any(path.suffix == ".css" for folder in own for part in ("print", "shared") for path in (folder / part).glob("*"))
+
+
+def unwrap_plain_tokens(root: Element) -> None:
+    """Take out the span of every code token print.css gives no look (``code.styled_in_print``):
+    its text joins its neighbours', drawn the same (checked page by page on a technical book)."""
+    for pre in root.iter("pre"):
+        if "code" not in (pre.get("class") or "").split():
+            continue
+        for span in list(pre.iter("span")):
+            name = span.get("class") or ""
+            if name and " " not in name and name != "line" and len(span) == 0 and not styled_in_print(name):
+                unwrap(span)
+
+
+def unwrap(element: Element) -> None:
+    """Replace a childless element by its text, joined to the text before it."""
+    parent = element.getparent()
+    text = (element.text or "") + (element.tail or "")
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
 
 
 def drop_ids(root: Element, ids: frozenset[str]) -> None:
