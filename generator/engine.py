@@ -474,15 +474,14 @@ def boxes_in(root_box: Any, anchor: str, class_name: str) -> list[Any]:
 def _box_of_anchor(box: Any, anchor: str) -> Any:
     """The first box, depth first, whose element has the id ``anchor``; block boxes only are
     searched (an id on a section is not inside a line)."""
-    if box.style["anchor"] == anchor:
-        return box
-    from weasyprint.formatting_structure import boxes
+    from weasyprint.formatting_structure.boxes import BlockContainerBox
 
-    for child in getattr(box, "children", ()):
-        if isinstance(child, boxes.BlockContainerBox):
-            found = _box_of_anchor(child, anchor)
-            if found is not None:
-                return found
+    pending = [box]
+    while pending:
+        box = pending.pop()
+        if box.style["anchor"] == anchor:
+            return box
+        pending.extend(reversed([child for child in getattr(box, "children", ()) if isinstance(child, BlockContainerBox)]))
     return None
 
 
@@ -498,7 +497,7 @@ def inline_parts(box: Any) -> list[tuple[str, str]]:
         elif child.element is not None and child.element.get("href") is not None:
             parts.append(("href", child.element.get("href")))
         else:
-            parts.append(("class", child.element.get("class") or "" if child.element is not None else ""))
+            parts.append(("class", (child.element.get("class") or "") if child.element is not None else ""))
     return parts
 
 

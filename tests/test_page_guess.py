@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 import generator.writers.segments as segments_module
-from generator.build import check
 from generator.cache import pages_entry, read_pages, write_pages
-from generator.labels import document_labels
-from generator.templates import PROJECT_TEMPLATES, make_environment
+from generator.templates import PROJECT_TEMPLATES
 from generator.writers import BuildOptions, WriteContext
 from generator.writers.pdf import PdfWriter
+from tests import layouts
 from tests.conftest import FIXTURES, SEED, SOURCE
+from tests.layouts import context
 
 
 def copied(source: Path, slug: str, tmp_path: Path) -> Path:
@@ -28,33 +28,13 @@ def copied(source: Path, slug: str, tmp_path: Path) -> Path:
     return tmp_path / "source"
 
 
-def context(source: Path, slug: str, tmp_path: Path, options: BuildOptions | None = None) -> WriteContext:
-    """The PDF writer's context for the document as it is now on disk."""
-    (document,) = check(source, [slug])
-    return WriteContext(document, make_environment(document.root, document_labels(document)),
-                        options or BuildOptions(), tmp_path / "out")
-
-
-class CountingWriter(PdfWriter):
-    """The PDF writer, counting its first layouts and the layouts it keeps or tries. It never lays
-    a document out at once (test_pages_at_once.py), which would leave no first layout to spare:
-    the guess is what a document with cross-references, or a build on another WeasyPrint, uses."""
-
-    def __init__(self) -> None:
-        self.first_layouts = 0
-        self.layouts = 0
+class CountingWriter(layouts.CountingWriter):
+    """The counting writer that never lays a document out at once (test_pages_at_once.py), which
+    would leave no first layout to spare: the guess is what a document with cross-references, or
+    a build on another WeasyPrint, uses."""
 
     def laid_out_at_once(self, ctx: WriteContext) -> None:
         return None
-
-    def anchor_pages(self, ctx: WriteContext, markup: str) -> tuple[dict[str, int], int]:
-        self.first_layouts += 1
-        return super().anchor_pages(ctx, markup)
-
-    def layout(self, ctx: WriteContext, markup: str, expected: dict[str, int] | None = None,
-               guess: object = None) -> bytes:
-        self.layouts += 1
-        return super().layout(ctx, markup, expected, guess)  # type: ignore[arg-type]
 
 
 def without_guess(ctx: WriteContext, monkeypatch: pytest.MonkeyPatch) -> bytes:

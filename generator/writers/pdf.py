@@ -341,8 +341,14 @@ def own_print_markup(document: Document) -> bool:
     """Whether the document brings a template of the PDF's markup (``templates/print/*.html`` or
     ``templates/shared/*.html``): the proof that a guess is right holds for our templates, which
     show nothing of the pages before the glossary; a stylesheet of its own leaves it whole."""
+    return own_print_templates(document, ".html")
+
+
+def own_print_templates(document: Document, suffix: str) -> bool:
+    """Whether the document's own ``templates/print/`` or ``templates/shared/`` holds a file
+    ending in ``suffix``."""
     own = [folder for folder in template_dirs(document.root) if folder != PROJECT_TEMPLATES]
-    return any(path.suffix == ".html" for folder in own for part in ("print", "shared") for path in (folder / part).glob("*"))
+    return any(path.suffix == suffix for folder in own for part in ("print", "shared") for path in (folder / part).glob("*"))
 
 
 def first_layout_finds(document: Document) -> Callable[[str], bool]:
@@ -449,8 +455,7 @@ def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: La
 def own_print_styles(document: Document) -> bool:
     """Whether the document brings a stylesheet of the PDF's (``templates/print/*.css`` or
     ``templates/shared/*.css``), which may give any code token a look of its own."""
-    own = [folder for folder in template_dirs(document.root) if folder != PROJECT_TEMPLATES]
-    return any(path.suffix == ".css" for folder in own for part in ("print", "shared") for path in (folder / part).glob("*"))
+    return own_print_templates(document, ".css")
 
 
 def unwrap_plain_tokens(root: Element) -> None:
