@@ -80,13 +80,16 @@ TARGET_INDEX = Patch("target-counter index", "WeasyPrint", "weasyprint", "70",
                      "target-counter() costs each target a pass over every reference (slow with long glossaries)")
 PAGES_AS_LAID_OUT = Patch("pages as laid out", "WeasyPrint", "weasyprint", "70",
                           "the glossary's page numbers come from a first layout of their own (slower)")
+SETTLED_CONTENT = Patch("page-based content settled", "WeasyPrint", "weasyprint", "70",
+                        "a page with target-counter() (the contents) is laid out three times instead of twice")
 PYPDF_OBJECTS = Patch("in-place repair", "pypdf", "pypdf", "7",
                       "the PDF is repaired on a clone, written out and read back to be packed (slower)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
-           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, PAGES_AS_LAID_OUT, PYPDF_OBJECTS, CITEPROC_FIXES)
+           MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
+           PYPDF_OBJECTS, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -127,12 +130,12 @@ LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
 
 @contextlib.contextmanager
 def layout_tuning() -> Iterator[None]:
-    """WeasyPrint with pydyf's page references cached, its target-counter() lookups indexed and
-    a calmer garbage collector.
+    """WeasyPrint with pydyf's page references cached, its target-counter() lookups indexed, the
+    content that waits for page numbers settled between passes, and a calmer garbage collector.
 
     tests/test_engine.py checks that the PDF's bytes are the same with and without this.
     """
-    with cached_page_references(), indexed_targets(), calm_collector():
+    with cached_page_references(), indexed_targets(), settled_page_content(), calm_collector():
         yield
 
 
@@ -218,6 +221,74 @@ def indexed_targets() -> Iterator[None]:
         yield
     finally:
         TargetCollector.__init__, TargetCollector.cache_target_page_counters = original_init, original_cache
+
+
+# WeasyPrint 70 lays out every page holding a target-counter() (each contents line's page number)
+# three times. Its first pass lays the page out before the targets' pages are known and, at the
+# end of that page (make_page's "local counters" step, weasyprint/layout/page.py), parses the
+# content again, with zeros still, and marks the page changed. The second pass lays it out with
+# those zeros and parses again, now with the targets' pages, because its counter values differ
+# from the cached ones in the ``pages`` total that layout_document set between the passes; the
+# third pass lays out the real numbers. Here, at the end of each pass, every such content is
+# parsed again with the values of its page as the next pass will see them (the total included)
+# and the targets' pages as this pass found them, and its page is marked changed if its text is
+# different: the second pass lays out the real numbers, and its own end-of-page step finds
+# nothing changed. A target that moves during a pass still changes the text, so the page is
+# made again as often as WeasyPrint would need. Content that asks for the ``pages`` total is
+# left to WeasyPrint.
+
+
+@contextlib.contextmanager
+def settled_page_content() -> Iterator[None]:
+    """WeasyPrint's passes with page-based content parsed again at the end of each (see above)."""
+    if not applies(SETTLED_CONTENT):
+        yield
+        return
+    from weasyprint import layout
+
+    original = layout.make_all_pages
+
+    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+        made = 0
+        for page in original(context, root_box, html, pages):
+            made += 1
+            yield page
+        settle_page_content(context, made)
+
+    layout.make_all_pages = make_all_pages
+    try:
+        yield
+    finally:
+        layout.make_all_pages = original
+
+
+def settle_page_content(context: Any, total: int) -> None:
+    """Parse every 'content' that waits for page counters again with its page's values after a
+    pass of ``total`` pages; mark the page changed where the text is not what was laid out."""
+    import copy
+
+    page_maker = context.page_maker
+    for (box, css_token), item in dict.items(context.target_collector.counter_lookup_items):
+        index = item.page_maker_index
+        if css_token != "content" or index is None or index + 1 >= len(page_maker) or wants_total(item):
+            continue
+        values = copy.deepcopy(page_maker[index + 1][3][1])  # the page's counters once it is made
+        values["pages"] = [total]
+        before = content_text(box)
+        item.cached_page_counter_values = values
+        item.parse_again(values)
+        if content_text(box) != before:
+            page_maker[index][-1]["content_changed"] = True
+
+
+def wants_total(item: Any) -> bool:
+    """Whether a lookup item's content prints the ``pages`` total, its own or a target's."""
+    return "pages" in item.missing_counters or any("pages" in names for names in item.missing_target_counters.values())
+
+
+def content_text(box: Any) -> list[str | None]:
+    """The text of the boxes inside ``box``, in order (a leader's dots included)."""
+    return [getattr(child, "text", None) for child in box.descendants()]
 
 
 @contextlib.contextmanager

@@ -183,6 +183,83 @@ def test_collector_is_tuned_during_layout_and_restored_after() -> None:
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
+# Page-based content settled between WeasyPrint's passes (settled_page_content)
+
+
+def _contents_html(entries: int, filler_pages: int) -> str:
+    """A contents of ``entries`` lines, each printing its section's page, then filler pages, then the sections,
+    one a page; with filler, the real numbers have two digits where the first pass wrote "0", so the lines
+    wrap and the contents grows onto a second page, moving every section by one."""
+    contents = "".join(f'<a href="#s{i}">Entry {i:02d} title here</a>' for i in range(entries))
+    filler = '<section>filler</section>' * filler_pages
+    sections = "".join(f'<section id="s{i}">Section {i}</section>' for i in range(entries))
+    return ('<html><style>@page { size: 60mm 50mm; margin: 5mm } body { margin: 0; font: 10pt/5mm "DejaVu Sans Mono" }'
+            'nav a { display: block; width: 22ch } nav a::after { content: " " target-counter(attr(href url), page) }'
+            f'section {{ break-before: page }}</style><nav>{contents}</nav>{filler}{sections}</html>')
+
+
+def _laid_out_contents(html: str, settled: bool) -> tuple[Counter[int], dict[str, str], dict[str, str]]:
+    """How often each page (from 0) was made, each contents line's printed number and its section's page."""
+    from weasyprint import HTML
+    from weasyprint.layout import page as page_module
+
+    made: Counter[int] = Counter()
+    original = page_module.remake_page
+
+    def counting(index: int, *rest: Any) -> Any:
+        made[index] += 1
+        return original(index, *rest)
+
+    page_module.remake_page = counting
+    try:
+        with engine.settled_page_content() if settled else contextlib.nullcontext():
+            rendered = HTML(string=html).render()
+    finally:
+        page_module.remake_page = original
+    printed, pages = {}, {}
+    for number, page in enumerate(rendered.pages, start=1):
+        for box in page._page_box.descendants():
+            if box.element_tag == "a::after" and hasattr(box, "children"):
+                printed[box.element.get("href")[1:]] = "".join(getattr(b, "text", "") for b in box.descendants()).strip()
+        pages.update(dict.fromkeys(page.anchors, str(number)))
+    return made, printed, {anchor: pages[anchor] for anchor in printed}
+
+
+def test_a_contents_page_is_made_twice_not_three_times_with_the_same_numbers() -> None:
+    """WeasyPrint 70 makes the contents page three times (its second pass lays the zeros of the first out);
+    settled, twice, and every line prints its section's page."""
+    html = _contents_html(3, 0)
+    plain_made, plain_printed, pages = _laid_out_contents(html, settled=False)
+    made, printed, settled_pages = _laid_out_contents(html, settled=True)
+    assert plain_made[0] == 3 and made[0] == 2
+    assert made - Counter({0: 2}) == plain_made - Counter({0: 3}) == Counter({1: 1, 2: 1, 3: 1})
+    assert printed == plain_printed == pages == settled_pages == {"s0": "2", "s1": "3", "s2": "4"}
+
+
+def test_sections_moved_by_a_growing_contents_get_their_new_pages() -> None:
+    """The real numbers wrap the contents onto a second page and move every section: the contents is made again
+    until its numbers hold (WeasyPrint 70 alone prints some of the old pages here)."""
+    made, printed, pages = _laid_out_contents(_contents_html(8, 12), settled=True)
+    assert pages["s0"] == "15"  # 2 contents pages and 12 of filler before it: the premise holds
+    assert printed == pages
+    assert made[0] == made[1] == 3
+
+
+def test_settled_content_is_put_back_and_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """After the block WeasyPrint's own make_all_pages is back; on WeasyPrint 71 it is never replaced, with one line."""
+    from weasyprint import layout
+
+    original = layout.make_all_pages
+    with engine.settled_page_content():
+        assert layout.make_all_pages is not original
+    assert layout.make_all_pages is original
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    with engine.settled_page_content():
+        assert layout.make_all_pages is original
+    assert capsys.readouterr().err == engine.SETTLED_CONTENT.warning("71.0") + "\n"
+
+
 # WeasyPrint's line breaking with trailing spaces (hanging_trailing_spaces)
 
 HANGING_TEXT = "Customer large regional service weak review commercial margin raises quarter training many delays suggests which."
