@@ -7,6 +7,7 @@ already checked by the pictures pass, with file and line; this is the second wal
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,6 +37,21 @@ DOCUMENT_BASE = "file:///briefing-document/"
 PROFILE_URL = "file:///briefing-print/output-intent.icc"
 
 
+# The files whose change makes a layout's fonts stale (generator/writers/pdf_fonts.py).
+STAMPED = frozenset({".css", ".otf", ".ttf", ".woff", ".woff2"})
+
+Stamp = tuple[int, int] | None  # a file's size and modification time (ns); None: it is gone
+
+
+def file_stamp(path: Path) -> Stamp:
+    """A file's size and modification time, None when it cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 class RefusedResource(FatalURLFetchingError):
     """A resource outside the allowed folders, on the network, of a kind we never read, or missing."""
 
@@ -61,6 +77,7 @@ class SandboxedFetcher(URLFetcher):
         self.allowed_dirs = [d.resolve() for d in allowed_dirs]
         self.document = document.resolve() if document is not None else None
         self.profile = profile  # the bytes PROFILE_URL serves (the print variant), read and checked beforehand
+        self.stamps: dict[Path, Stamp] = {}  # each stylesheet and font served, as it was before it was read
 
     @property
     def base_url(self) -> str:
@@ -73,6 +90,8 @@ class SandboxedFetcher(URLFetcher):
             return FetchedResponse(url, body=self.profile, headers={"Content-Type": "application/vnd.iccprofile"})
         real = self.real_url(url)
         path = self.resolve(real)
+        if path.suffix.lower() in STAMPED:
+            self.stamps[path] = file_stamp(path)
         try:
             body = read_limited(path)
         except Unreadable as error:

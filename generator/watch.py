@@ -24,6 +24,10 @@ from generator.writers import BuildOptions
 
 STAGE_REPORT_S = 1.0  # a stage written after this long is reported before the slower formats follow
 STARTUP_MS = 500  # the watcher's wake-up period; also the most the first build waits
+# A burst of changes with no gap longer than this is one rebuild (an editor's save: its temporary
+# file, the rename; a checkout of many files). watchfiles' own 50 ms was a tenth of the seed's
+# save-to-PDF time; a checkout slower than this may rebuild twice, the second build the right one.
+QUIET_MS = 20
 LINE_WIDTH = 100  # a report line fits a terminal split in two; longer names are shortened in the middle
 # Files editors and tools write beside the one being saved, never sources themselves: vim's swap
 # files and its write test "4913", backups ending in "~", Emacs's locks (.#x) and auto-saves (#x#),
@@ -43,7 +47,7 @@ def watch(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path,
         # A short timeout makes the watcher hand back control once it is listening: the first
         # build runs then, so a file saved during that build is still seen afterwards.
         for changes in watchfiles.watch(*paths, stop_event=stop, raise_interrupt=True, rust_timeout=STARTUP_MS,
-                                        yield_on_timeout=True):
+                                        step=QUIET_MS, yield_on_timeout=True):
             if not started:
                 started = True
                 print(fit(f"watching {', '.join(display_path(p) for p in paths)} for {', '.join(formats)} "

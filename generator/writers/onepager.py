@@ -22,6 +22,7 @@ from generator.templates import PROJECT_TEMPLATES, font_dirs
 from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf import PAPER_SIZES
+from generator.writers.pdf_fonts import render_with_kept_fonts
 from generator.writers.pdf_tags import repair_tags
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class OnePagerWriter:
         html = HTML(string=markup, base_url=fetcher.base_url, url_fetcher=fetcher)
         preload_hyphenation(ctx.document.meta.language)
         stylesheets = [CSS(string=extra_css, url_fetcher=fetcher)] if extra_css else []
-        return html.render(stylesheets=stylesheets, **pdf_options(ctx))
+        return render_with_kept_fonts(html, ctx.document.root, markup, stylesheets=stylesheets, **pdf_options(ctx))
 
     def pages_needed(self, ctx: WriteContext, markup: str, rendered: weasyprint.Document) -> tuple[float, float]:
         """The sides the content needs and its height beyond one side (px): laid out again on one very tall page."""

@@ -73,6 +73,7 @@ from generator.scripts import glyph_problems
 from generator.templates import PROJECT_TEMPLATES, font_dirs, template_dirs
 from generator.tree import Element, Fragment, mark_wide_tables, split_leading_paragraph, to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
+from generator.writers.pdf_fonts import render_with_kept_fonts
 from generator.writers.pdf_pages import GlossaryPages
 from generator.writers.pdf_tags import Describe, repair_tags
 from generator.writers.segments import segments, side_by_side, splits
@@ -260,7 +261,7 @@ class PdfWriter:
         """The page (from 1) of every use of a term and cross-reference target in a layout of
         ``markup``, and the number of its pages."""
         with self.rendering(ctx):
-            rendered = self.html_document(ctx, markup).render(**self.options(ctx))
+            rendered = self.rendered(ctx, markup)
         pages = pages_of(rendered, first_layout_finds(ctx.document))
         count = len(rendered.pages)
         # The layout's boxes are cyclic garbage now. Collected here, or the next layout's calm
@@ -280,7 +281,7 @@ class PdfWriter:
         options = self.options(ctx)
         with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             with watched_pages(watcher) if watcher is not None else nullcontext():
-                rendered = self.html_document(ctx, markup).render(**options)
+                rendered = self.rendered(ctx, markup)
             if expected is not None and moved_anchors(rendered, expected):
                 raise PagesMoved()
             if watcher is not None:
@@ -298,6 +299,10 @@ class PdfWriter:
         if missing:
             raise SourceError(glyph_problems(ctx.document, missing))
         return pdf
+
+    def rendered(self, ctx: WriteContext, markup: str) -> Any:
+        """WeasyPrint's layout of ``markup``, with the document's kept fonts (pdf_fonts.py)."""
+        return render_with_kept_fonts(self.html_document(ctx, markup), ctx.document.root, markup, **self.options(ctx))
 
     def html_document(self, ctx: WriteContext, markup: str) -> Any:
         """WeasyPrint's HTML for ``markup``, reading files only through the sandboxed fetcher."""
