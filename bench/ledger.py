@@ -49,7 +49,7 @@ STAGE_ROWS = {"html": "stage: the print HTML's templates (twice)",
               "first layout": "stage: first layout (cross-references only)",
               "second layout": "stage: the layout kept",
               "write_pdf": "stage: write_pdf (font subsets, PDF/UA tags, objects)",
-              "pdf_tags": "stage: pdf_tags post-pass (pypdf)"}
+              "pdf_tags": "stage: pdf_tags repair (a finisher, inside write_pdf)"}
 
 
 @dataclass(frozen=True)
@@ -171,16 +171,20 @@ def install_stage_timers(variant: Variant, clock: StageClock) -> None:
     from weasyprint.document import Document as Rendered
 
     import generator.writers.pdf as pdf_writer
+    from generator.writers import pdf_tags
 
     Rendered.write_pdf = clock.timed("write_pdf", Rendered.write_pdf)
-    pdf_writer.repair_tags = clock.timed("pdf_tags", pdf_writer.repair_tags) if variant.tagged else _untouched
+    if variant.tagged:  # the repair runs inside write_pdf (a finisher), so its time is also write_pdf's
+        pdf_tags.repair_tags = clock.timed("pdf_tags", pdf_tags.repair_tags)
+    else:
+        pdf_writer.tag_repair = _untouched
     if not variant.hyphenation:
         pdf_writer.preload_hyphenation = lambda language: None
 
 
-def _untouched(pdf: bytes, *args: Any, **kwargs: Any) -> bytes:
-    """The PDF as WeasyPrint wrote it: no tagging post-pass."""
-    return pdf
+def _untouched(describe: Any = None, before: Any = None) -> Any:
+    """No tagging post-pass: only the writer's own finisher, and the PDF as WeasyPrint writes it."""
+    return before
 
 
 def render_variant(variant: Variant, ctx: Any) -> dict[str, object]:

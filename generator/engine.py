@@ -5,8 +5,7 @@ PDF writer's speed tuning and line-breaking fix, the page progress read from Wea
 the parsed hyphenation patterns handed to pyphen from our cache, and the ``xml:lang`` that
 ebooklib's writer leaves off the EPUB's package element, and two CSL rules citeproc-py 0.11
 breaks (``initialize="false"``, sort keys read with their quotes and markup, a variable
-substituted for a missing author printed a second time), and the objects pypdf's reader holds,
-repaired in place and handed to our packer instead of cloned, written out and read back.
+substituted for a missing author printed a second time).
 So each reach-in is a :class:`Patch`
 that names the release series it was written for (the one pinned in requirements.lock, the
 range in pyproject.toml). On another release it is skipped, with one warning line on stderr
@@ -71,9 +70,11 @@ LICENCE_XMP = Patch("licence in XMP", "WeasyPrint", "weasyprint", "70",
                     "the PDF's XMP does not name the licence (the colophon still does)")
 NOTES_AND_TABLES = Patch("footnote and table tagging", "WeasyPrint", "weasyprint", "70",
                          "footnotes stay Span elements and a table over pages is one Table per page")
-# Not a reach-in but a reading of WeasyPrint 70's output: generator/writers/pdf_tags.py
-# repairs the structure tree by the shapes this release writes (its marked-content syntax,
-# a contents entry's Links three deep, a heading's anonymous block as a second H1).
+# A reading of WeasyPrint 70's output and of how it writes it: generator/writers/pdf_tags.py
+# repairs the structure tree by the shapes this release writes (its marked-content operands,
+# a contents entry's Links three deep, a heading's anonymous block as a second H1), in a
+# finisher, and has the file written by pdf_pack.py where write_pdf then calls pydyf's
+# ``pdf.write(output, version, identifier, compress)``.
 TAG_REPAIR = Patch("structure-tree repair", "WeasyPrint", "weasyprint", "70",
                    "the structure tree is left as WeasyPrint wrote it (page furniture, leader dots, nested Links)")
 TARGET_INDEX = Patch("target-counter index", "WeasyPrint", "weasyprint", "70",
@@ -82,14 +83,12 @@ PAGES_AS_LAID_OUT = Patch("pages as laid out", "WeasyPrint", "weasyprint", "70",
                           "the glossary's page numbers come from a first layout of their own (slower)")
 SETTLED_CONTENT = Patch("page-based content settled", "WeasyPrint", "weasyprint", "70",
                         "a page with target-counter() (the contents) is laid out three times instead of twice")
-PYPDF_OBJECTS = Patch("in-place repair", "pypdf", "pypdf", "7",
-                      "the PDF is repaired on a clone, written out and read back to be packed (slower)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           PYPDF_OBJECTS, CITEPROC_FIXES)
+           CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -1043,27 +1042,6 @@ def _marked_reference(mcid: int, page: Any) -> Any:
     import pydyf
 
     return pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": mcid})
-
-
-# The repaired PDF: pypdf's reader's objects, repaired in place and handed to the packer
-
-# pdf_tags.py repairs the structure tree with pypdf, which writes no object streams, so
-# pdf_pack.py packs the objects again. The public way, a PdfWriter cloned from the reader,
-# written out and read back to be packed, cost the 300-page report a clone of its 60,000
-# objects and a second parse of them (about 4 s of its 15 s of repair, profiled), and the seed
-# a tenth of its PDF's time. pypdf 7's reader keeps every object it has read, so the repair
-# edits those objects where they are and the packer reads them from the reader. Only the pages
-# are copies: ``reader.pages`` are PageObjects made from the page dictionaries, so the packer is
-# handed those. tests/test_engine.py checks the result against the public way's.
-
-def objects_in_place(reader: Any) -> Callable[[int], Any] | None:
-    """How the packer reads back ``reader``'s objects once the repair has edited them in place:
-    each by number, the pages as edited; None on another pypdf release (PYPDF_OBJECTS), where a
-    cloned writer is edited instead."""
-    if not applies(PYPDF_OBJECTS) or reader.is_encrypted:
-        return None
-    pages = {page.indirect_reference.idnum: page for page in reader.pages}
-    return lambda number: pages[number] if number in pages else reader.get_object(number)
 
 
 # citeproc-py: two CSL rules it breaks

@@ -633,20 +633,20 @@ def test_footnote_and_table_tagging_is_skipped_on_another_weasyprint(monkeypatch
 
 def test_tag_repair_is_skipped_on_another_weasyprint(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """The post-pass reads WeasyPrint 70's shapes: on 70 the footer becomes a pagination artifact, on 71.0 the
+    """The repair reads WeasyPrint 70's shapes: on 70 the footer becomes a pagination artifact, on 71.0 the
     page streams are left as WeasyPrint wrote them, with one warning line."""
     from weasyprint import HTML
 
-    from generator.writers.pdf_tags import repair_tags
-
-    raw = HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1")
+    from generator.writers.pdf_tags import tag_repair
 
     def streams(pdf: bytes) -> list[bytes]:
         return [page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages]
 
-    assert all(b"/Pagination" in data for data in streams(repair_tags(raw)))
+    plain = streams(HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1"))
+    assert all(b"/Pagination" in data for data in streams(
+        HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", finisher=tag_repair())))
     fake_release(monkeypatch, {"weasyprint": "71.0"})
-    assert streams(repair_tags(raw)) == streams(raw)
+    assert streams(HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", finisher=tag_repair())) == plain
     assert capsys.readouterr().err == engine.TAG_REPAIR.warning("71.0") + "\n"
 
 
@@ -697,29 +697,38 @@ def _chicago_entries() -> list[str]:
         return [str(entry) for entry in bibliography.bibliography()]
 
 
-def test_the_repair_in_place_gives_the_pdf_a_cloned_writer_gives(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """On pypdf 7 the repair edits the reader's objects and the packer writes them; on 8.0 a
-    clone is repaired, written out and read back, with one warning line. The two PDFs hold the
-    same objects, linked the same way (only their numbers differ), and pass qpdf's check."""
+def test_the_packed_pdf_holds_what_pydyf_writes_that_the_catalogue_reaches(tmp_path: Path) -> None:
+    """The repaired objects written by pdf_pack.py and by pydyf itself: the same objects reached from the
+    catalogue, linked the same way (only their numbers differ), the same identifier; the packed file leaves
+    out what nothing reaches, packs in streams of at most 100, gives the same bytes twice and passes qpdf's check."""
     from weasyprint import HTML
 
-    from generator.writers.pdf_tags import repair_tags
+    from generator.writers import pdf_pack, pdf_tags
 
-    raw = HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"urn:uuid:test-id")
-    in_place = repair_tags(raw, lambda target, page: f"to {target}, page {page}")
-    fake_release(monkeypatch, {"pypdf": "8.0.0"})
-    cloned = repair_tags(raw, lambda target, page: f"to {target}, page {page}")
-    assert capsys.readouterr().err == engine.PYPDF_OBJECTS.warning("8.0.0") + "\n"
-    readers = [PdfReader(io.BytesIO(pdf)) for pdf in (in_place, cloned)]
+    def written(write_packed: bool) -> bytes:
+        def finish(document: Any, pdf: Any) -> None:
+            pdf_tags.repair_structure(pdf)
+            if write_packed:
+                pdf_tags.write_packed_instead(pdf)
+        return HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"urn:uuid:test-id",
+                                                  finisher=finish)
+
+    packed, by_pydyf = written(True), written(False)
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in (packed, by_pydyf)]
     assert canonical(readers[0].trailer["/Root"]) == canonical(readers[1].trailer["/Root"])
-    assert canonical(readers[0].trailer["/Root"]) != canonical(PdfReader(io.BytesIO(raw)).trailer["/Root"])  # it tells
+    assert canonical(readers[0].trailer["/Info"]) == canonical(readers[1].trailer["/Info"])
+    assert "/Pagination" in str(canonical(readers[0].trailer["/Root"]))
     ids = [[getattr(s, "original_bytes", s) for s in reader.trailer["/ID"]] for reader in readers]
-    assert ids[0] == ids[1] and ids[0][0] == b"urn:uuid:test-id"
-    assert b"/ObjStm" in in_place and "/Pagination" in str(canonical(readers[0].trailer["/Root"]))
+    assert ids[0][0] == ids[1][0] == b"urn:uuid:test-id"
+    live = [sum(1 for entry in reader.xref_objStm) + len(reader.xref[0]) for reader in readers]
+    assert live[0] < live[1]  # the footer's elements and the emptied Spans are not written
+    streams = [obj for number in range(1, int(readers[0].trailer["/Size"]))
+               if (obj := readers[0].get_object(number)) is not None and obj.get("/Type") == "/ObjStm"]
+    assert streams and all(int(s["/N"]) <= pdf_pack.PER_STREAM for s in streams)
+    assert written(True) == packed
     if shutil.which("qpdf"):
-        (tmp_path / "in-place.pdf").write_bytes(in_place)
-        assert subprocess.run(["qpdf", "--check", str(tmp_path / "in-place.pdf")], capture_output=True).returncode == 0
+        (tmp_path / "packed.pdf").write_bytes(packed)
+        assert subprocess.run(["qpdf", "--check", str(tmp_path / "packed.pdf")], capture_output=True).returncode == 0
 
 
 def canonical(obj: Any, numbers: dict[int, int] | None = None) -> Any:

@@ -23,7 +23,7 @@ from generator.tree import to_html
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf import PAPER_SIZES
 from generator.writers.pdf_fonts import render_with_kept_fonts
-from generator.writers.pdf_tags import repair_tags
+from generator.writers.pdf_tags import tag_repair
 
 if TYPE_CHECKING:
     import weasyprint
@@ -48,8 +48,7 @@ class OnePagerWriter:
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             with notes_and_whole_tables():
-                written = rendered.write_pdf(**pdf_options(ctx))
-            data = repair_tags(written)
+                data = rendered.write_pdf(finisher=tag_repair(), **pdf_options(ctx))
         return [Output(ctx.out_dir / f"{ctx.document.slug}-onepager{variant_suffix(ctx.options, marked=False)}.pdf", data)]
 
     def html(self, ctx: WriteContext) -> str:

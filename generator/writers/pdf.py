@@ -75,7 +75,7 @@ from generator.tree import Element, Fragment, mark_wide_tables, split_leading_pa
 from generator.writers import ContentMarkup, Output, WriteContext, build_time, source_date_epoch, variant_suffix
 from generator.writers.pdf_fonts import render_with_kept_fonts
 from generator.writers.pdf_pages import GlossaryPages
-from generator.writers.pdf_tags import Describe, repair_tags
+from generator.writers.pdf_tags import Describe, tag_repair
 from generator.writers.segments import segments, side_by_side, splits
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -294,8 +294,7 @@ class PdfWriter:
             licence_in_xmp(rendered.metadata, rights_statement(licence) if licence else "",
                            LICENCES[licence].url if licence else "")
             with notes_and_whole_tables():  # glyphs are chosen as the text is drawn, here
-                written = rendered.write_pdf(finisher=self.finisher(ctx), **options)
-            pdf = repair_tags(written, link_describer(ctx.document))
+                pdf = rendered.write_pdf(finisher=tag_repair(link_describer(ctx.document), self.finisher(ctx)), **options)
         if missing:
             raise SourceError(glyph_problems(ctx.document, missing))
         return pdf

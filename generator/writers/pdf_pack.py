@@ -1,122 +1,124 @@
-"""A PDF written again with its small objects in compressed object streams.
+"""The repaired PDF written from pydyf's objects: what the catalogue reaches, small objects in object streams.
 
-pypdf, which repairs the structure tree (pdf_tags.py), writes every object on its own,
-uncompressed: the ~700 structure elements, annotations and dictionaries that WeasyPrint
-(pydyf) had packed into object streams come out as plain text, and the seed's PDF grew from
-146 KB to 226 KB (when measured). pypdf cannot write object streams, so the objects the repair
-edited in pypdf's reader (handed over by generator/engine.py; on another pypdf release, read
-back from the file a cloned writer wrote) are written once more as pydyf would write them:
-every object that is not a stream goes, in object order, into ``/ObjStm`` streams of at most
-``PER_STREAM`` objects, and the cross-reference table becomes a compressed ``/XRef`` stream
-(both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4). Streams, already compressed, are copied as
-they are; objects nothing refers to any more (the annotations merged into one, the header rows
-left out of the tree, WeasyPrint's own object streams) are not written. Object numbers, order
-and zlib's level are fixed, so the same input gives the same bytes.
+pydyf, which WeasyPrint writes with, puts every object it holds in the file (all the small ones
+in a single object stream). After the tag repair (pdf_tags.py) many are reached by nothing: the
+elements of the page furniture, the annotations merged into one, the ``Span`` s that
+``engine.lift_text_spans`` emptied (three in four of a technical book's structure elements). pydyf
+cannot leave an object out when it compresses (its cross-reference stream counts a free object
+as packed), so the file is written here, from the same objects, as pydyf would write it but for
+that: every object the catalogue and the document information reach, the ones that are not
+streams in object order in ``/ObjStm`` streams of at most ``PER_STREAM`` objects (a reader
+decompresses one stream per lookup), the streams as pydyf writes them, then a compressed
+``/XRef`` stream (both PDF 1.5, allowed by PDF/UA-1 and PDF/X-4). An object nothing reaches
+keeps its number, free. Object numbers, order and zlib's level are fixed, and the file
+identifier's second part is the MD5 of the bytes written, so the same objects give the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import zlib
-from collections.abc import Callable
-from io import BytesIO
+from typing import Any, BinaryIO
 
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, PdfObject, StreamObject
-
-PER_STREAM = 100  # objects per object stream, as pydyf packs them (a reader decompresses one stream per lookup)
-LEVEL = 9  # zlib's level, fixed: the bytes must not depend on a default
+PER_STREAM = 100  # objects per object stream
+LEVEL = 9  # zlib's level for the object and cross-reference streams, fixed: the bytes must not depend on a default
 ENTRY = (1, 4, 2)  # the cross-reference stream's /W: type, offset or object stream, generation or index
+REFERENCE = re.compile(rb"(\d+) 0 R")
 
 
-def pack_objects(pdf: bytes) -> bytes:
-    """``pdf`` (a file pypdf wrote, no incremental updates) with its non-stream objects in object streams."""
-    reader = PdfReader(BytesIO(pdf))
-    return packed(pdf[:pdf.index(b"\n")], int(reader.trailer["/Size"]), reader.get_object, reader.trailer)
+def write_packed(pdf: Any, output: BinaryIO, version: Any, identifier: Any) -> None:
+    """Write pydyf's ``pdf`` to ``output`` (see above); ``version`` (``"1.7"``) and ``identifier``
+    (bytes, or False for none) as WeasyPrint hands them to ``pydyf.PDF.write``."""
+    import pydyf
 
+    if pdf.info:
+        pdf.add_object(pdf.info)  # as pydyf.PDF.write does
+    objects = pdf.objects
+    small, streams = reached(objects, [pdf.catalog.number] + ([pdf.info.number] if pdf.info else []))
+    start = output.tell()
+    written = hashlib.md5(usedforsecurity=False)
 
-def packed(header: bytes, size: int, get_object: Callable[[int], PdfObject | None], trailer: DictionaryObject) -> bytes:
-    """A PDF of the objects numbered 1 to ``size`` - 1 (``get_object``) that ``trailer`` reaches,
-    its non-stream objects in object streams; ``header``: its version line (``%PDF-1.7``)."""
-    used = reachable(trailer)
-    objects = {number: get_object(number) if number in used else None for number in range(1, size)}
-    small = [number for number, obj in objects.items() if obj is not None and not isinstance(obj, StreamObject)]
-    out = BytesIO()
-    out.write(header + b"\n%\xe2\xe3\xcf\xd3\n")  # the original version line, then binary bytes
-    entries: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
-    for number, obj in objects.items():
-        if obj is None:  # a free number: an object nothing refers to any more (a merged annotation)
-            entries[number] = (0, 0, 0)
-        elif isinstance(obj, StreamObject):
-            entries[number] = (1, out.tell(), 0)
-            write_object(out, number, obj)
-    for index, start in enumerate(range(0, len(small), PER_STREAM)):
-        group = small[start:start + PER_STREAM]
+    def put(data: bytes) -> int:
+        position = output.tell() - start
+        output.write(data)
+        written.update(data)
+        return position
+
+    size = len(objects)
+    entries: dict[int, tuple[int, int, int]] = {number: (0, 0, 0) for number in range(size)}
+    entries[0] = (0, 0, 65535)
+    put(b"%PDF-" + (version.encode() if isinstance(version, str) else version or b"1.7") + b"\n%\xf0\x9f\x96\xa4\n")
+    for number in sorted(streams):
+        entries[number] = (1, put(objects[number].indirect + b"\n"), 0)
+    members = sorted(small)
+    for index, first in enumerate(range(0, len(members), PER_STREAM)):
+        group = members[first:first + PER_STREAM]
         number = size + index
         entries.update({member: (2, number, position) for position, member in enumerate(group)})
-        entries[number] = (1, out.tell(), 0)
-        write_object(out, number, object_stream([(member, objects[member]) for member in group]))
-    xref = size + (len(small) + PER_STREAM - 1) // PER_STREAM
-    entries[xref] = (1, out.tell(), 0)
-    write_object(out, xref, xref_stream(entries, trailer))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % entries[xref][1])
-    return out.getvalue()
+        entries[number] = (1, put(indirect(number, object_stream([(m, small[m]) for m in group]))), 0)
+    xref = size + (len(members) + PER_STREAM - 1) // PER_STREAM
+    entries[xref] = (1, output.tell() - start, 0)
+    keys = {"Root": pdf.catalog.reference, **({"Info": pdf.info.reference} if pdf.info else {})}
+    if identifier:
+        digest = written.hexdigest().encode()
+        first_id = digest if identifier is True else identifier
+        keys["ID"] = pydyf.Array((pydyf.String(first_id).data, pydyf.String(digest).data))
+    put(indirect(xref, xref_stream(entries, keys)))
+    put(b"startxref\n%d\n%%%%EOF\n" % entries[xref][1])
 
 
-def reachable(trailer: DictionaryObject) -> set[int]:
-    """The numbers of the objects the trailer reaches: what the repair left unreferenced is not written."""
-    seen: set[int] = set()
-    pending: list[PdfObject] = [trailer.raw_get(key) for key in ("/Root", "/Info") if key in trailer]
+def reached(objects: list[Any], roots: list[int]) -> tuple[dict[int, bytes], set[int]]:
+    """The objects reached from ``roots`` through references: the small ones, serialised, by
+    number, and the numbers of the streams (a reference found in a string keeps its object too)."""
+    import pydyf
+
+    small: dict[int, bytes] = {}
+    streams: set[int] = set()
+    pending = list(roots)
     while pending:
-        obj = pending.pop()
-        if isinstance(obj, IndirectObject):
-            if obj.idnum in seen:
-                continue
-            seen.add(obj.idnum)
-            obj = obj.get_object()
-        if isinstance(obj, DictionaryObject):  # streams too
-            pending.extend(obj.raw_get(key) for key in obj)
-        elif isinstance(obj, ArrayObject):
-            pending.extend(obj)
-    return seen
+        number = pending.pop()
+        if number in small or number in streams or not 0 < number < len(objects):
+            continue
+        obj = objects[number]
+        if isinstance(obj, pydyf.Stream):
+            streams.add(number)
+            data = pydyf.Dictionary(obj.extra).data
+        else:
+            data = small[number] = obj.data
+        pending.extend(int(found) for found in REFERENCE.findall(data))
+    return small, streams
 
 
-def serialised(obj: PdfObject) -> bytes:
-    """An object's PDF syntax, as pypdf writes it."""
-    data = BytesIO()
-    obj.write_to_stream(data)
-    return data.getvalue()
+def indirect(number: int, data: bytes) -> bytes:
+    """One indirect object of generation 0."""
+    return b"%d 0 obj\n" % number + data + b"\nendobj\n"
 
 
-def write_object(out: BytesIO, number: int, obj: PdfObject) -> None:
-    """One indirect object, generation 0."""
-    out.write(b"%d 0 obj\n" % number + serialised(obj) + b"\nendobj\n")
+def compressed(data: bytes, keys: dict[str, Any]) -> bytes:
+    """A FlateDecode stream of ``data`` with the given entries besides /Filter and /Length, serialised."""
+    import pydyf
+
+    body = zlib.compress(data, LEVEL)
+    head = pydyf.Dictionary({**keys, "Filter": "/FlateDecode", "Length": len(body)}).data
+    return head + b"\nstream\n" + body + b"\nendstream"
 
 
-def compressed(data: bytes, dictionary: dict[str, PdfObject]) -> StreamObject:
-    """A FlateDecode stream of ``data`` with the given entries besides /Filter and /Length."""
-    stream = StreamObject()
-    stream.update({NameObject(key): value for key, value in dictionary.items()})
-    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    stream.set_data(zlib.compress(data, LEVEL))
-    return stream
-
-
-def object_stream(members: list[tuple[int, PdfObject]]) -> StreamObject:
-    """An ``/ObjStm`` holding ``members`` (number, object), each found by its offset after /First."""
-    bodies = [serialised(obj) for _, obj in members]
+def object_stream(members: list[tuple[int, bytes]]) -> bytes:
+    """An ``/ObjStm`` holding ``members`` (number, serialised object), each found by its offset after /First."""
     offsets, position = [], 0
-    for (number, _), body in zip(members, bodies):
+    for number, body in members:
         offsets.append(b"%d %d" % (number, position))
         position += len(body) + 1
     head = b" ".join(offsets) + b"\n"
-    return compressed(head + b"\n".join(bodies) + b"\n", {
-        "/Type": NameObject("/ObjStm"), "/N": NumberObject(len(members)), "/First": NumberObject(len(head))})
+    return compressed(head + b"\n".join(body for _, body in members) + b"\n",
+                      {"Type": "/ObjStm", "N": len(members), "First": len(head)})
 
 
-def xref_stream(entries: dict[int, tuple[int, int, int]], trailer: DictionaryObject) -> StreamObject:
+def xref_stream(entries: dict[int, tuple[int, int, int]], keys: dict[str, Any]) -> bytes:
     """The ``/XRef`` stream of ``entries`` (number → type, field 2, field 3), carrying the trailer's keys."""
+    import pydyf
+
     rows = b"".join(bytes([kind]) + second.to_bytes(ENTRY[1], "big") + third.to_bytes(ENTRY[2], "big")
                     for kind, second, third in (entries[n] for n in range(len(entries))))
-    keys = {key: trailer.raw_get(key) for key in ("/Root", "/Info", "/ID") if key in trailer}
-    return compressed(rows, {"/Type": NameObject("/XRef"), "/Size": NumberObject(len(entries)),
-                             "/W": ArrayObject(NumberObject(w) for w in ENTRY), **keys})
+    return compressed(rows, {"Type": "/XRef", "Size": len(entries), "W": pydyf.Array(ENTRY), **keys})

@@ -3,324 +3,318 @@
 WeasyPrint tags every text box it draws: the margin boxes (running heads, footers, "Page n of N")
 become ``Span`` elements that are in no element's ``/K``, and a contents entry's generated
 leader dots and page number become ``Link`` elements nested inside the entry's ``Link``. Both
-are fixed here, after layout, on the PDF's objects with pypdf:
+are fixed here, after layout, on the PDF's objects as pydyf holds them before they are written
+(a ``write_pdf`` finisher, :func:`tag_repair`), so the PDF is written once and never read back:
 
 - marked content that the tree does not reach is page furniture: its ``BDC`` becomes
   ``/Artifact <</Type /Pagination>>`` and the parent tree forgets it;
 - leader dots (text of a ``Link`` two ``Link``\\ s deep) become layout artifacts;
 - every link keeps one ``Link`` element, holding all its text and one annotation a line;
+- a heading's anonymous block (a second ``H1`` inside the first) gives its kids to the heading;
 - a link annotation's ``/Contents`` (WeasyPrint writes the target's id) becomes the words the
   writer gives for its target and the page the target is on.
 
-The first three read the shapes WeasyPrint 70 writes (its marked-content syntax, the Links three
-deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are told
-to WeasyPrint while it tags (``engine.notes_and_whole_tables``). pypdf writes no object streams,
-so the result is packed again (pdf_pack.py): the repair edits the objects pypdf read, in place
-(``engine.objects_in_place``), and the packer writes them. Everything here is deterministic (no dates, no
-random ids), so builds stay reproducible.
+The first four read the shapes WeasyPrint 70 writes (its marked-content operands, the Links
+three deep), so they run only on that release (``engine.TAG_REPAIR``); footnotes and tables are
+told to WeasyPrint while it tags (``engine.notes_and_whole_tables``). The objects the repairs
+leave unreferenced (the furniture's elements, merged annotations, the ``Span`` s emptied by
+``engine.lift_text_spans``) are not written: pdf_pack.py writes what the catalogue reaches, in
+object streams. Everything here is deterministic (no dates, no random ids), so builds stay
+reproducible.
+
+In pydyf's objects a reference is ``b"12 0 R"``, a marked-content id in a ``K`` array an int,
+a name a ``str`` such as ``"/Link"``; the pages are ``pdf.pages["Kids"]``, flat as
+``[number, 0, "R", ...]``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from io import BytesIO
+from typing import Any
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    NullObject,
-    NumberObject,
-    PdfObject,
-    TextStringObject,
-)
-
-from generator.engine import TAG_REPAIR, applies, objects_in_place
-from generator.writers.pdf_pack import pack_objects, packed
-
-# WeasyPrint writes each marked-content opening as "/Tag\n<</MCID n>>\nBDC".
-MARKED_CONTENT = re.compile(rb"/\w+\n<</MCID (\d+)>>\nBDC")
-PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
-LAYOUT = b"/Artifact\n<</Type /Layout>>\nBDC"
+from generator.engine import TAG_REPAIR, applies
+from generator.writers.pdf_pack import write_packed
 
 Mark = tuple[int, int]  # (page index, MCID)
 Describe = Callable[[str, int], str | None]  # (target id, its page from 1) -> the link's description
-
-
-def repair_tags(pdf: bytes, describe: Describe | None = None) -> bytes:
-    """The PDF with page furniture and leader dots made artifacts, one ``Link`` per link and links described.
-
-    The repairs read the shapes WeasyPrint 70 writes; on another release they are skipped (one
-    warning line, engine.TAG_REPAIR) and only the links' descriptions are written.
-    """
-    reader = PdfReader(BytesIO(pdf))
-    targets = target_pages(reader)
-    header = reader.pdf_header.encode()  # pypdf would write 1.3; PDF/UA and PDF/X need the original
-    # pypdf writes no object streams (the seed's PDF half as large again), so the result is packed
-    # again: from the reader's objects, edited in place, where engine.py can hand them over; else
-    # from the file a clone of the reader writes.
-    read_back = objects_in_place(reader)
-    edited = reader if read_back is not None else PdfWriter(clone_from=reader)
-    if applies(TAG_REPAIR):
-        repair_structure(edited)
-    if describe is not None:
-        describe_links(edited, targets, describe)
-    if read_back is not None:
-        return packed(header, int(reader.trailer["/Size"]), read_back, reader.trailer)
-    assert isinstance(edited, PdfWriter)
-    edited.pdf_header = header
-    out = BytesIO()
-    edited.write(out)
-    return pack_objects(out.getvalue())
-
-
-def repair_structure(writer: PdfReader | PdfWriter) -> None:
-    """Furniture and leader dots as artifacts, one ``Link`` per link with one annotation a line, one element per heading."""
-    root = writer.root_object["/StructTreeRoot"].get_object()
-    pages = {page.indirect_reference.idnum: index for index, page in enumerate(writer.pages)}
-    nums = parent_tree(root)
-    furniture = unreached_marks(root, nums)
-    leaders = leader_marks(root, pages)
-    flatten_links(root, nums, pages, leaders)
-    merge_nested_headings(root, nums, pages)
-    for index, page in enumerate(writer.pages):
-        mark_artifacts(page, index, furniture, leaders)
-        merge_line_annotations(page, nums)
-    forget_marks(nums, furniture | leaders)
-    store_parent_tree(root, nums)
-
-
-def parent_tree(root: DictionaryObject) -> dict[int, PdfObject]:
-    """The parent tree's flat ``/Nums`` as a dict (WeasyPrint writes no ``/Kids``); values stay live."""
-    flat = root["/ParentTree"].get_object()["/Nums"]
-    return {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
-
-
-def store_parent_tree(root: DictionaryObject, nums: dict[int, PdfObject]) -> None:
-    """Write the edited parent tree back as the flat ``/Nums`` it was read from."""
-    flat = ArrayObject()
-    for key in sorted(nums):
-        flat.extend((NumberObject(key), nums[key]))
-    root["/ParentTree"].get_object()[NameObject("/Nums")] = flat
-
-
-def kids(element: DictionaryObject) -> list[PdfObject]:
-    """An element's ``/K`` as a list, however it is written."""
-    k = element.get("/K")
-    if k is None:
-        return []
-    return list(k) if isinstance(k, ArrayObject) else [k]
-
-
-def children(element: DictionaryObject) -> Iterator[DictionaryObject]:
-    """The structure elements among an element's kids."""
-    for kid in kids(element):
-        obj = kid.get_object()
-        if isinstance(obj, DictionaryObject) and "/S" in obj:
-            yield obj
-
-
-def descendants(element: DictionaryObject) -> Iterator[DictionaryObject]:
-    """Every structure element under ``element``, depth first, itself included."""
-    yield element
-    for child in children(element):
-        yield from descendants(child)
-
-
-def reached(root: DictionaryObject) -> set[int]:
-    """Object numbers of every element reachable from the root through ``/K``."""
-    return {e.indirect_reference.idnum for top in children(root) for e in descendants(top)}
-
-
-def unreached_marks(root: DictionaryObject, nums: dict[int, PdfObject]) -> set[Mark]:
-    """Marked content whose element is outside the tree: WeasyPrint's margin boxes."""
-    inside = reached(root)
-    return {(page, mcid) for page, refs in nums.items() if isinstance(refs, ArrayObject)
-            for mcid, ref in enumerate(refs)
-            if isinstance(ref, IndirectObject) and ref.idnum not in inside}
-
-
-def page_of(element: DictionaryObject, pages: dict[int, int]) -> int:
-    """The page index an element's ``/Pg`` names."""
-    return pages[element.raw_get("/Pg").idnum]
-
-
-def is_link(element: DictionaryObject) -> bool:
-    """Whether the element is a ``Link``."""
-    return element.get("/S") == "/Link"
-
-
-def leader_marks(root: DictionaryObject, pages: dict[int, int]) -> set[Mark]:
-    """The dots of ``leader()``: a ``::after`` inside a link is a Link, the leader inside it another."""
-    marks: set[Mark] = set()
-    for element in descendants_of_root(root):
-        if is_link(element):
-            for inner in children(element):
-                if is_link(inner):
-                    for leader in filter(is_link, children(inner)):
-                        marks |= {(page_of(leader, pages), int(k)) for k in kids(leader)
-                                  if isinstance(k, NumberObject)}
-    return marks
-
-
-def descendants_of_root(root: DictionaryObject) -> Iterator[DictionaryObject]:
-    """Every element of the tree."""
-    for top in children(root):
-        yield from descendants(top)
-
-
-def flatten_links(root: DictionaryObject, nums: dict[int, PdfObject], pages: dict[int, int],
-                  leaders: set[Mark]) -> None:
-    """Give each outermost ``Link`` all the content and annotations of the elements inside it."""
-    for element in list(descendants_of_root(root)):
-        if is_link(element) and not is_link(element["/P"].get_object()) and any(children(element)):
-            element[NameObject("/K")] = ArrayObject(link_content(element, element, nums, pages, leaders))
-
-
-def link_content(top: DictionaryObject, element: DictionaryObject, nums: dict[int, PdfObject],
-                 pages: dict[int, int], leaders: set[Mark]) -> Iterator[PdfObject]:
-    """The kids of ``element`` and of everything inside it, re-parented to ``top``, in reading order."""
-    ref = top.indirect_reference
-    for kid in kids(element):
-        obj = kid.get_object()
-        if isinstance(obj, DictionaryObject) and "/S" in obj:
-            yield from link_content(top, obj, nums, pages, leaders)
-        elif isinstance(obj, NumberObject):
-            page = page_of(element, pages)
-            if (page, int(obj)) in leaders:
-                continue
-            nums[page][int(obj)] = ref
-            yield obj if page == page_of(top, pages) else marked_reference(element, obj)
-        else:
-            if obj.get("/Type") == "/OBJR":
-                nums[int(obj["/Obj"].get_object()["/StructParent"])] = ref
-            yield kid
-
-
+Finisher = Callable[[Any, Any], None]  # WeasyPrint's write_pdf finisher: (laid-out document, pydyf.PDF)
 HEADINGS = {f"/H{level}" for level in range(1, 7)}
+NULL = b"null"
 
 
-def merge_nested_headings(root: DictionaryObject, nums: dict[int, PdfObject], pages: dict[int, int]) -> None:
-    """An anonymous block of a heading (WeasyPrint tags it as a second H1 inside the first) gives its kids to the heading."""
-    for element in list(descendants_of_root(root)):
-        if element.get("/S") in HEADINGS and not element["/P"].get_object().get("/S") in HEADINGS:
-            inner = [c for c in children(element) if c.get("/S") in HEADINGS]
-            if inner:
-                element[NameObject("/K")] = ArrayObject(heading_content(element, element, nums, pages))
+def tag_repair(describe: Describe | None = None, before: Finisher | None = None) -> Finisher:
+    """A finisher for ``write_pdf`` that runs ``before`` (the writer's own), then repairs the tree
+    and describes the links (see above); on WeasyPrint 70 the PDF is then written by pdf_pack.py."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        if before is not None:
+            before(document, pdf)
+        repair_tags(document, pdf, describe)
+
+    return finish
 
 
-def heading_content(top: DictionaryObject, element: DictionaryObject, nums: dict[int, PdfObject],
-                    pages: dict[int, int]) -> Iterator[PdfObject]:
-    """The kids of ``element``, a nested heading's kids lifted into ``top`` and re-parented."""
-    for kid in kids(element):
-        obj = kid.get_object()
-        if isinstance(obj, DictionaryObject) and obj.get("/S") in HEADINGS and element is top:
-            for inner in kids(obj):
-                inner_obj = inner.get_object()
-                if isinstance(inner_obj, DictionaryObject) and "/S" in inner_obj:
-                    inner_obj[NameObject("/P")] = top.indirect_reference
-                    yield inner
-                elif isinstance(inner_obj, NumberObject):
-                    nums[page_of(obj, pages)][int(inner_obj)] = top.indirect_reference
-                    yield inner_obj if page_of(obj, pages) == page_of(top, pages) else marked_reference(obj, inner_obj)
-                else:
-                    yield inner
-        else:
-            yield kid
+def repair_tags(document: Any, pdf: Any, describe: Describe | None = None) -> None:
+    """Page furniture and leader dots made artifacts, one ``Link`` per link, links described, in
+    pydyf's objects; on another WeasyPrint release (one warning line, engine.TAG_REPAIR) only the
+    links' descriptions are written, and pydyf writes the file as WeasyPrint asks."""
+    if "StructTreeRoot" in pdf.catalog and applies(TAG_REPAIR):  # an untagged PDF (bench/ledger.py) has no tree
+        repair_structure(pdf)
+        write_packed_instead(pdf)
+    if describe is not None:
+        describe_links(pdf, target_pages(document), describe)
 
 
-def marked_reference(element: DictionaryObject, mcid: NumberObject) -> DictionaryObject:
+def write_packed_instead(pdf: Any) -> None:
+    """Have WeasyPrint's ``pdf.write(output, version, identifier, compress)`` call write what the
+    catalogue reaches (pdf_pack.py), on this one object."""
+    pdf.write = lambda output, version, identifier, compress: write_packed(pdf, output, version, identifier)
+
+
+def repair_structure(pdf: Any) -> None:
+    """Furniture and leader dots as artifacts, one ``Link`` per link with one annotation a line, one element per heading."""
+    tree = Tree(pdf)
+    furniture = tree.unreached_marks()
+    leaders = tree.leader_marks()
+    tree.flatten_links(leaders)
+    tree.merge_nested_headings()
+    for index, page in enumerate(tree.pages):
+        mark_artifacts(tree.get(page["Contents"]), index, furniture, leaders)
+        tree.merge_line_annotations(page)
+    tree.forget_marks(furniture | leaders)
+    tree.store_parent_tree()
+
+
+class Tree:
+    """The structure tree of a pydyf PDF, its parent tree read into a dict, with the repairs."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        self.root = self.get(pdf.catalog["StructTreeRoot"])
+        kids = pdf.pages["Kids"]
+        self.pages = [pdf.objects[number] for number in kids[0::3]]
+        self.page_index = {number: index for index, number in enumerate(kids[0::3])}
+        flat = self.get(self.root["ParentTree"])["Nums"]
+        # The parent tree's flat /Nums (WeasyPrint writes no /Kids) as a dict; the pages' arrays stay live.
+        self.nums: dict[int, Any] = {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+
+    def get(self, reference: bytes) -> Any:
+        """The object a reference names."""
+        return self.pdf.objects[int(reference.split()[0])]
+
+    def page_of(self, element: Any) -> int:
+        """The page index an element's ``/Pg`` names."""
+        return self.page_index[int(element["Pg"].split()[0])]
+
+    def children(self, element: Any) -> Iterator[Any]:
+        """The structure elements among an element's kids."""
+        for kid in element.get("K", ()):
+            if isinstance(kid, bytes):
+                obj = self.get(kid)
+                if "S" in obj:
+                    yield obj
+
+    def descendants(self, element: Any) -> Iterator[Any]:
+        """Every structure element under ``element``, depth first, itself included."""
+        pending = [element]
+        while pending:
+            current = pending.pop()
+            yield current
+            pending.extend(reversed(list(self.children(current))))
+
+    def elements(self) -> Iterator[Any]:
+        """Every element of the tree."""
+        for top in self.children(self.root):
+            yield from self.descendants(top)
+
+    def unreached_marks(self) -> set[Mark]:
+        """Marked content whose element is outside the tree: WeasyPrint's margin boxes."""
+        inside = {element.number for element in self.elements()}
+        return {(page, mcid) for page, refs in self.nums.items() if isinstance(refs, list)
+                for mcid, ref in enumerate(refs) if isinstance(ref, bytes) and ref != NULL
+                and int(ref.split()[0]) not in inside}
+
+    def leader_marks(self) -> set[Mark]:
+        """The dots of ``leader()``: a ``::after`` inside a link is a Link, the leader inside it another."""
+        marks: set[Mark] = set()
+        for element in self.elements():
+            if is_link(element):
+                for inner in filter(is_link, self.children(element)):
+                    for leader in filter(is_link, self.children(inner)):
+                        marks |= {(self.page_of(leader), k) for k in leader["K"] if isinstance(k, int)}
+        return marks
+
+    def flatten_links(self, leaders: set[Mark]) -> None:
+        """Give each outermost ``Link`` all the content and annotations of the elements inside it."""
+        for element in list(self.elements()):
+            if is_link(element) and not is_link(self.get(element["P"])) and any(self.children(element)):
+                element["K"] = array(self.link_content(element, element, leaders))
+
+    def link_content(self, top: Any, element: Any, leaders: set[Mark]) -> Iterator[Any]:
+        """The kids of ``element`` and of everything inside it, re-parented to ``top``, in reading order."""
+        for kid in element["K"]:
+            if isinstance(kid, int):
+                page = self.page_of(element)
+                if (page, kid) in leaders:
+                    continue
+                self.nums[page][kid] = top.reference
+                yield kid if page == self.page_of(top) else marked_reference(element, kid)
+            elif isinstance(kid, bytes) and "S" in (obj := self.get(kid)):
+                yield from self.link_content(top, obj, leaders)
+            else:
+                if isinstance(kid, bytes) and obj.get("Type") == "/OBJR":
+                    self.nums[int(self.get(obj["Obj"])["StructParent"])] = top.reference
+                yield kid
+
+    def merge_nested_headings(self) -> None:
+        """An anonymous block of a heading (WeasyPrint tags it as a second H1 inside the first) gives its kids to the heading."""
+        for element in list(self.elements()):
+            if element["S"] in HEADINGS and self.get(element["P"]).get("S") not in HEADINGS \
+                    and any(c["S"] in HEADINGS for c in self.children(element)):
+                element["K"] = array(self.heading_content(element))
+
+    def heading_content(self, top: Any) -> Iterator[Any]:
+        """The kids of ``top``, a nested heading's kids lifted into it and re-parented."""
+        for kid in top["K"]:
+            obj = self.get(kid) if isinstance(kid, bytes) else None
+            if obj is None or obj.get("S") not in HEADINGS:
+                yield kid
+                continue
+            for inner in obj["K"]:
+                inner_obj = self.get(inner) if isinstance(inner, bytes) else None
+                if inner_obj is not None and "S" in inner_obj:
+                    inner_obj["P"] = top.reference
+                elif isinstance(inner, int):
+                    page = self.page_of(obj)
+                    self.nums[page][inner] = top.reference
+                    if page != self.page_of(top):
+                        inner = marked_reference(obj, inner)
+                yield inner
+
+    def merge_line_annotations(self, page: Any) -> None:
+        """One link annotation per line of a link, its /Rect the union of the line's.
+
+        WeasyPrint writes an annotation for each box of a link: a contents entry has four on one
+        line (the entry, its number, its leader, its page number), so a screen reader announced
+        four links. Those of one ``Link`` element to one target whose rectangles share a line
+        become the first of them (its /StructParent kept); the others leave the page, the element
+        and the parent tree. A link broken over two lines keeps one annotation a line.
+        """
+        annotations = page.get("Annots")
+        if not annotations:
+            return
+        kept = []
+        lines: dict[tuple[bytes, bytes], list[Any]] = {}
+        for reference in annotations:
+            annot = self.get(reference)
+            owner = self.nums.get(int(annot.get("StructParent", -1)))
+            if annot.get("Subtype") != "/Link" or not isinstance(owner, bytes):
+                kept.append(reference)
+                continue
+            group = lines.setdefault((owner, link_target(annot)), [])
+            line = next((first for first in group if same_line(first, annot)), None)
+            if line is None:
+                group.append(annot)
+                kept.append(reference)
+                continue
+            line["Rect"] = union(line["Rect"], annot["Rect"])
+            self.drop_annotation(self.get(owner), annot)
+        page["Annots"] = array(kept)
+
+    def drop_annotation(self, link: Any, annot: Any) -> None:
+        """Take an annotation out of its ``Link``'s kids and out of the parent tree."""
+        link["K"] = array(k for k in link["K"] if not (
+            isinstance(k, bytes) and (obj := self.get(k)).get("Type") == "/OBJR" and obj["Obj"] == annot.reference))
+        del self.nums[int(annot["StructParent"])]
+
+    def forget_marks(self, marks: set[Mark]) -> None:
+        """Artifacts belong to no element: their parent-tree slots become null."""
+        for page, mcid in marks:
+            self.nums[page][mcid] = NULL
+
+    def store_parent_tree(self) -> None:
+        """Write the edited parent tree back as the flat ``/Nums`` it was read from."""
+        flat = []
+        for key in sorted(self.nums):
+            flat.extend((key, self.nums[key]))
+        self.get(self.root["ParentTree"])["Nums"] = array(flat)
+
+
+def is_link(element: Any) -> bool:
+    """Whether the element is a ``Link``."""
+    return element.get("S") == "/Link"
+
+
+def link_target(annot: Any) -> bytes:
+    """What a link annotation leads to, as a key: its destination's name or its action, serialised."""
+    target = annot.get("Dest", annot.get("A"))
+    return target.data if hasattr(target, "data") else repr(target).encode()
+
+
+def marked_reference(element: Any, mcid: int) -> Any:
     """An ``/MCR`` for content on another page than its new parent's."""
-    return DictionaryObject({NameObject("/Type"): NameObject("/MCR"),
-                             NameObject("/Pg"): element.raw_get("/Pg"), NameObject("/MCID"): mcid})
+    import pydyf
+
+    return pydyf.Dictionary({"Type": "/MCR", "Pg": element["Pg"], "MCID": mcid})
 
 
-def mark_artifacts(page: DictionaryObject, index: int, furniture: set[Mark], leaders: set[Mark]) -> None:
-    """Rewrite the page's marked content: furniture as pagination artifacts, leaders as layout ones."""
-    stream = page["/Contents"].get_object()
+def array(items: Any) -> Any:
+    """A pydyf array of ``items``."""
+    import pydyf
 
-    def opening(match: re.Match[bytes]) -> bytes:
-        mark = (index, int(match[1]))
-        return PAGINATION if mark in furniture else LAYOUT if mark in leaders else match[0]
-
-    stream.set_data(MARKED_CONTENT.sub(opening, stream.get_data()))
+    return pydyf.Array(items)
 
 
-def merge_line_annotations(page: DictionaryObject, nums: dict[int, PdfObject]) -> None:
-    """One link annotation per line of a link, its /Rect the union of the line's.
+def mark_artifacts(stream: Any, index: int, furniture: set[Mark], leaders: set[Mark]) -> None:
+    """Rewrite a page's marked content: furniture as pagination artifacts, leaders as layout ones.
 
-    WeasyPrint writes an annotation for each box of a link: a contents entry has four on one
-    line (the entry, its number, its leader, its page number), so a screen reader announced
-    four links. Those of one ``Link`` element to one target whose rectangles share a line
-    become the first of them (its /StructParent kept); the others leave the page, the element
-    and the parent tree. A link broken over two lines keeps one annotation a line.
-    """
-    annotations = page.get("/Annots")
-    if not annotations:
-        return
-    kept = ArrayObject()
-    lines: dict[tuple[int, str], list[DictionaryObject]] = {}
-    for reference in annotations:
-        annot = reference.get_object()
-        owner = nums.get(int(annot.get("/StructParent", -1)))
-        if annot.get("/Subtype") != "/Link" or not isinstance(owner, IndirectObject):
-            kept.append(reference)
-            continue
-        group = lines.setdefault((owner.idnum, repr(annot.get("/Dest", annot.get("/A")))), [])
-        line = next((first for first in group if same_line(first, annot)), None)
-        if line is None:
-            group.append(annot)
-            kept.append(reference)
-            continue
-        line[NameObject("/Rect")] = union(line["/Rect"], annot["/Rect"])
-        drop_annotation(owner.get_object(), annot, nums)
-    page[NameObject("/Annots")] = kept
+    WeasyPrint 70 opens marked content with three operands in a row: the tag as a name
+    (``"/Span"``), a property list holding its MCID alone, and ``b"BDC"``."""
+    import pydyf
+
+    items = stream.stream
+    for position in range(1, len(items) - 1):
+        properties = items[position]
+        if isinstance(properties, pydyf.Dictionary) and items[position + 1] == b"BDC" and "MCID" in properties:
+            mark = (index, properties["MCID"])
+            kind = "/Pagination" if mark in furniture else "/Layout" if mark in leaders else None
+            if kind is not None:
+                items[position - 1] = "/Artifact"
+                items[position] = pydyf.Dictionary({"Type": kind})
 
 
-def same_line(first: DictionaryObject, other: DictionaryObject) -> bool:
+def same_line(first: Any, other: Any) -> bool:
     """Whether two annotations' rectangles overlap vertically (a zero-height one touching counts)."""
-    a, b = sorted(float(v) for v in first["/Rect"][1::2]), sorted(float(v) for v in other["/Rect"][1::2])
+    a, b = sorted(float(v) for v in first["Rect"][1::2]), sorted(float(v) for v in other["Rect"][1::2])
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def union(first: ArrayObject, other: ArrayObject) -> ArrayObject:
+def union(first: Any, other: Any) -> Any:
     """The smallest rectangle holding both, as [left bottom right top]."""
     xs = [float(v) for v in (*first[0::2], *other[0::2])]
     ys = [float(v) for v in (*first[1::2], *other[1::2])]
-    return ArrayObject(FloatObject(round(v, 4)) for v in (min(xs), min(ys), max(xs), max(ys)))
+    return array(round(v, 4) for v in (min(xs), min(ys), max(xs), max(ys)))
 
 
-def drop_annotation(link: DictionaryObject, annot: DictionaryObject, nums: dict[int, PdfObject]) -> None:
-    """Take an annotation out of its ``Link``'s kids and out of the parent tree."""
-    number = annot.indirect_reference.idnum
-    link[NameObject("/K")] = ArrayObject(k for k in kids(link) if not (
-        isinstance(k.get_object(), DictionaryObject) and k.get_object().get("/Type") == "/OBJR"
-        and k.get_object().raw_get("/Obj").idnum == number))
-    del nums[int(annot["/StructParent"])]
+def target_pages(document: Any) -> dict[str, int]:
+    """The page (from 1) of every anchor of a laid-out document, the first it is on (where its
+    named destination points)."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            found.setdefault(anchor, number)
+    return found
 
 
-def forget_marks(nums: dict[int, PdfObject], marks: set[Mark]) -> None:
-    """Artifacts belong to no element: their parent-tree slots become null."""
-    for page, mcid in marks:
-        nums[page][mcid] = NullObject()
-
-
-def target_pages(reader: PdfReader) -> dict[str, int]:
-    """The page (from 1) of every named destination."""
-    return {name: reader.get_destination_page_number(dest) + 1
-            for name, dest in reader.named_destinations.items()}
-
-
-def describe_links(writer: PdfReader | PdfWriter, targets: dict[str, int], describe: Describe) -> None:
+def describe_links(pdf: Any, targets: dict[str, int], describe: Describe) -> None:
     """Each internal link's ``/Contents`` in words: what it leads to and on which page."""
-    for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            annot = annot.get_object()
-            target = str(annot.get("/Dest", ""))
+    import pydyf
+
+    for number in pdf.pages["Kids"][0::3]:
+        for reference in pdf.objects[number].get("Annots") or []:
+            annot = pdf.objects[int(reference.split()[0])]
+            dest = annot.get("Dest")
+            target = dest.string if isinstance(dest, pydyf.String) else ""
             words = describe(target, targets[target]) if target in targets else None
             if words:
-                annot[NameObject("/Contents")] = TextStringObject(words)
+                annot["Contents"] = pydyf.String(words)
