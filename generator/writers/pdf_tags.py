@@ -155,16 +155,17 @@ class Tree:
         for kid in element["K"]:
             if isinstance(kid, int):
                 page = self.page_of(element)
-                if (page, kid) in leaders:
-                    continue
-                self.nums[page][kid] = top.reference
-                yield kid if page == self.page_of(top) else marked_reference(element, kid)
-            elif isinstance(kid, bytes) and "S" in (obj := self.get(kid)):
+                if (page, kid) not in leaders:
+                    self.nums[page][kid] = top.reference
+                    yield kid if page == self.page_of(top) else marked_reference(element, kid)
+                continue
+            obj = self.get(kid) if isinstance(kid, bytes) else {}  # an inline /MCR is kept as it is
+            if "S" in obj:
                 yield from self.link_content(top, obj, leaders)
-            else:
-                if isinstance(kid, bytes) and obj.get("Type") == "/OBJR":
-                    self.nums[int(self.get(obj["Obj"])["StructParent"])] = top.reference
-                yield kid
+                continue
+            if obj.get("Type") == "/OBJR":
+                self.nums[int(self.get(obj["Obj"])["StructParent"])] = top.reference
+            yield kid
 
     def merge_nested_headings(self) -> None:
         """An anonymous block of a heading (WeasyPrint tags it as a second H1 inside the first) gives its kids to the heading."""
@@ -223,9 +224,13 @@ class Tree:
 
     def drop_annotation(self, link: Any, annot: Any) -> None:
         """Take an annotation out of its ``Link``'s kids and out of the parent tree."""
-        link["K"] = array(k for k in link["K"] if not (
-            isinstance(k, bytes) and (obj := self.get(k)).get("Type") == "/OBJR" and obj["Obj"] == annot.reference))
+        link["K"] = array(k for k in link["K"] if not (isinstance(k, bytes) and self.names_annotation(k, annot)))
         del self.nums[int(annot["StructParent"])]
+
+    def names_annotation(self, reference: bytes, annot: Any) -> bool:
+        """Whether a kid is the ``/OBJR`` of ``annot``."""
+        obj = self.get(reference)
+        return obj.get("Type") == "/OBJR" and obj["Obj"] == annot.reference
 
     def forget_marks(self, marks: set[Mark]) -> None:
         """Artifacts belong to no element: their parent-tree slots become null."""
