@@ -108,6 +108,25 @@ def test_the_kept_fonts_are_made_anew_for_other_rules_or_a_changed_file(tmp_path
     del pdf_fonts._KEPT[root]
 
 
+def test_the_fonts_of_the_documents_used_last_are_kept_and_no_more(tmp_path: Path) -> None:
+    """A process that builds many documents keeps KEPT_AT_MOST configurations, those of the documents used last."""
+    kept_before = dict(pdf_fonts._KEPT)
+    pdf_fonts._KEPT.clear()
+    markup = f"<style>{OWN_FACE}</style>"
+    roots = [tmp_path / f"doc{n}" for n in range(pdf_fonts.KEPT_AT_MOST + 2)]
+    first = pdf_fonts.document_fonts(roots[0], markup)
+    for root in roots[1:pdf_fonts.KEPT_AT_MOST]:
+        pdf_fonts.document_fonts(root, markup)
+    assert pdf_fonts.document_fonts(roots[0], markup) is first  # used again: now the last used
+    for root in roots[pdf_fonts.KEPT_AT_MOST:]:
+        pdf_fonts.document_fonts(root, markup)
+    used = [*roots[:pdf_fonts.KEPT_AT_MOST], roots[0], *roots[pdf_fonts.KEPT_AT_MOST:]]
+    last_used = list(dict.fromkeys(reversed(used)))[:pdf_fonts.KEPT_AT_MOST]
+    assert list(pdf_fonts._KEPT) == last_used[::-1]
+    pdf_fonts._KEPT.clear()
+    pdf_fonts._KEPT.update(kept_before)
+
+
 def test_a_forked_child_uses_its_parents_fonts_and_keeps_none_of_its_own(tmp_path: Path) -> None:
     """In a child (segments.py) the parent's configuration is reused; one the child must make is not kept."""
     root, markup = tmp_path / "doc", f"<style>{OWN_FACE}</style>"

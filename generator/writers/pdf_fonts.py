@@ -7,7 +7,8 @@ build (a first layout, the handout, the print variant). A FontConfiguration is m
 shared: a face already added (by its rule) is not added again. One is kept per document folder,
 and made anew when the layout's ``@font-face`` rules differ from those it was made for or a font
 or stylesheet file it was made from has changed (size or time stamp, checked before each layout),
-so an author who edits or replaces a font of the document sees it in the next rebuild.
+so an author who edits or replaces a font of the document sees it in the next rebuild. The
+configurations of the ``KEPT_AT_MOST`` documents used last are kept.
 
 A forked child (segments.py) uses its parent's, and keeps none of its own: its process ends with
 ``os._exit``, which would leave a kept configuration's temporary folder behind.
@@ -40,6 +41,9 @@ class KeptFonts:
         return rules == self.rules and all(file_stamp(path) == stamp for path, stamp in self.stamps.items())
 
 
+# The documents whose fonts are kept, the last used at the end: a watch builds a few; a process
+# that builds many (the test suite) keeps the latest only, each configuration holding its faces.
+KEPT_AT_MOST = 4
 _KEPT: dict[Path, KeptFonts] = {}
 _OWNER = os.getpid()  # the process that may keep configurations (not a forked child)
 atexit.register(_KEPT.clear)  # each configuration's __del__ removes its temporary folder, while Python still runs
@@ -51,12 +55,14 @@ def document_fonts(root: Path, markup: str) -> KeptFonts:
 
     rules = tuple(FONT_FACE.findall(markup))
     kept = _KEPT.get(root)
-    if kept is not None and kept.current(rules):
-        return kept
-    fresh = KeptFonts(rules, FontConfiguration())
+    if kept is None or not kept.current(rules):
+        kept = KeptFonts(rules, FontConfiguration())
     if os.getpid() == _OWNER:
-        _KEPT[root] = fresh
-    return fresh
+        _KEPT.pop(root, None)
+        _KEPT[root] = kept  # now the last used
+        while len(_KEPT) > KEPT_AT_MOST:
+            del _KEPT[next(iter(_KEPT))]
+    return kept
 
 
 def render_with_kept_fonts(html: Any, root: Path, markup: str, **options: Any) -> Any:
