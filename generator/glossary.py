@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-import snowballstemmer
 from lxml import etree
 
 from generator.errors import Problem, SourceError
@@ -192,6 +191,8 @@ class Inflection:
     """
 
     def __init__(self, language: str) -> None:
+        import snowballstemmer  # imported here: it loads every language's stemmer (3 MB), and English needs none
+
         self.language = primary_subtag(language)
         self._stemmer = snowballstemmer.stemmer(SNOWBALL[self.language])
         self._stems: dict[str, str] = {}

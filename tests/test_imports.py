@@ -56,3 +56,15 @@ def test_code_brings_pygments_in_only_when_a_document_has_code(tmp_path: Path, f
     modules = loaded_modules("epub", "--source", str(FIXTURES), "--out", str(tmp_path), fixture)
     assert "pygments" in modules
     assert "weasyprint" not in modules
+
+
+def test_only_a_language_with_inflections_loads_the_stemmers() -> None:
+    """snowballstemmer loads every language's stemmer at once (3 MB): an English document needs none, a French one does."""
+    assert "snowballstemmer" not in loaded_modules("check", "--source", str(SOURCE), "amazon-anthropic-partnership")
+    assert "snowballstemmer" in loaded_modules("check", "--source", str(FIXTURES), "i18n-fr")
+
+
+def test_the_pdf_reads_nothing_back_with_pypdf(tmp_path: Path) -> None:
+    """The structure tree is repaired before the PDF is written (pdf_tags.py): the PDF command never imports pypdf."""
+    modules = loaded_modules("pdf", "--source", str(SOURCE), "--out", str(tmp_path), "amazon-anthropic-partnership")
+    assert "weasyprint" in modules and "pypdf" not in modules
