@@ -726,6 +726,9 @@ def test_the_packed_pdf_holds_what_pydyf_writes_that_the_catalogue_reaches(tmp_p
                if (obj := readers[0].get_object(number)) is not None and obj.get("/Type") == "/ObjStm"]
     assert streams and all(int(s["/N"]) <= pdf_pack.PER_STREAM for s in streams)
     assert written(True) == packed
+    uncompressed = HTML(string=TAGGED_HTML).write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=True,
+                                                      finisher=pdf_tags.tag_repair())
+    assert b"/ObjStm" not in uncompressed and b"/Pagination" in uncompressed  # repaired, written by pydyf
     if shutil.which("qpdf"):
         (tmp_path / "packed.pdf").write_bytes(packed)
         assert subprocess.run(["qpdf", "--check", str(tmp_path / "packed.pdf")], capture_output=True).returncode == 0

@@ -67,8 +67,17 @@ def repair_tags(document: Any, pdf: Any, describe: Describe | None = None) -> No
 
 def write_packed_instead(pdf: Any) -> None:
     """Have WeasyPrint's ``pdf.write(output, version, identifier, compress)`` call write what the
-    catalogue reaches (pdf_pack.py), on this one object."""
-    pdf.write = lambda output, version, identifier, compress: write_packed(pdf, output, version, identifier)
+    catalogue reaches (pdf_pack.py), on this one object; an uncompressed PDF (WeasyPrint's
+    ``uncompressed_pdf``, never asked for here) is left to pydyf."""
+    own = pdf.write
+
+    def write(output: Any, version: Any, identifier: Any, compress: bool) -> None:
+        if compress:
+            write_packed(pdf, output, version, identifier)
+        else:
+            own(output, version, identifier, compress)
+
+    pdf.write = write
 
 
 def repair_structure(pdf: Any) -> None:
