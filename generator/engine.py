@@ -222,6 +222,24 @@ def indexed_targets() -> Iterator[None]:
         TargetCollector.__init__, TargetCollector.cache_target_page_counters = original_init, original_cache
 
 
+MakeAllPages = Callable[[Any, Any, Any, list[Any]], Iterator[Any]]
+
+
+@contextlib.contextmanager
+def pages_made_through(wrap: Callable[[MakeAllPages], MakeAllPages]) -> Iterator[None]:
+    """WeasyPrint 70's ``make_all_pages`` (weasyprint/layout/page.py), the generator of one pass's
+    pages that ``layout_document`` calls by name from weasyprint/layout/__init__.py, replaced by
+    ``wrap`` of it for the block and put back afterwards. Wraps nest: each wraps what it finds."""
+    from weasyprint import layout
+
+    original = layout.make_all_pages
+    layout.make_all_pages = wrap(original)
+    try:
+        yield
+    finally:
+        layout.make_all_pages = original
+
+
 # WeasyPrint 70 lays out every page holding a target-counter() (each contents line's page number)
 # three times. Its first pass lays the page out before the targets' pages are known and, at the
 # end of that page (make_page's "local counters" step, weasyprint/layout/page.py), parses the
@@ -243,22 +261,19 @@ def settled_page_content() -> Iterator[None]:
     if not applies(SETTLED_CONTENT):
         yield
         return
-    from weasyprint import layout
 
-    original = layout.make_all_pages
+    def settling(original: MakeAllPages) -> MakeAllPages:
+        def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+            made = 0
+            for page in original(context, root_box, html, pages):
+                made += 1
+                yield page
+            settle_page_content(context, made)
 
-    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
-        made = 0
-        for page in original(context, root_box, html, pages):
-            made += 1
-            yield page
-        settle_page_content(context, made)
+        return make_all_pages
 
-    layout.make_all_pages = make_all_pages
-    try:
+    with pages_made_through(settling):
         yield
-    finally:
-        layout.make_all_pages = original
 
 
 def settle_page_content(context: Any, total: int) -> None:
@@ -495,37 +510,32 @@ class PageWatcher:
 def watched_pages(watcher: PageWatcher) -> Iterator[bool]:
     """Tell ``watcher`` of each page WeasyPrint makes during the block; yields whether it will.
 
-    WeasyPrint 70 paginates in ``make_all_pages`` (weasyprint/layout/page.py), a generator that
-    lays a page out only when asked for the next, called by name from ``layout_document``
-    (weasyprint/layout/__init__.py) once per pass: between two pages the boxes still to be laid
-    out can be changed, and what is laid out after follows the change. A pass starts again at
-    the first page. The function is wrapped for the block and put back afterwards.
+    WeasyPrint 70's ``make_all_pages`` (:func:`pages_made_through`) lays a page out only when asked
+    for the next, once per pass: between two pages the boxes still to be laid out can be changed,
+    and what is laid out after follows the change. A pass starts again at the first page.
     """
     if not applies(PAGES_AS_LAID_OUT):
         yield False
         return
-    from weasyprint import layout
 
-    original = layout.make_all_pages
+    def watching(original: MakeAllPages) -> MakeAllPages:
+        def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+            made = original(context, root_box, html, pages)
+            number = 0
+            while True:
+                watcher.before_page(root_box)
+                page = next(made, None)
+                if page is None:
+                    return
+                number += 1
+                watcher.after_page(number, [box.style["anchor"] for box in page.descendants(placeholders=True)
+                                            if box.style["anchor"]])
+                yield page
 
-    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
-        made = original(context, root_box, html, pages)
-        number = 0
-        while True:
-            watcher.before_page(root_box)
-            page = next(made, None)
-            if page is None:
-                return
-            number += 1
-            watcher.after_page(number, [box.style["anchor"] for box in page.descendants(placeholders=True)
-                                        if box.style["anchor"]])
-            yield page
+        return make_all_pages
 
-    layout.make_all_pages = make_all_pages
-    try:
+    with pages_made_through(watching):
         yield True
-    finally:
-        layout.make_all_pages = original
 
 
 def boxes_in(root_box: Any, anchor: str, class_name: str) -> list[Any]:
@@ -879,7 +889,7 @@ class _TreeBuilder:
         tag = box.element_tag or ""
         if tag.endswith("::footnote-call") and element["S"] == "/NonStruct":
             element["S"] = "/Reference"
-            self.calls[box.element] = (pdf.objects[_number(element["P"])], element)
+            self.calls[box.element] = (referenced(pdf, element["P"]), element)
         elif tag.endswith("::footnote-marker") and element["S"] == "/NonStruct":
             element["S"] = "/Lbl"
         elif TABLE_PARTS.get(tag) == element["S"]:
@@ -926,34 +936,34 @@ class _TreeBuilder:
         out and the cells that named them name the first ones; a row group or row cut by the
         page break goes on in the same element."""
         renamed: dict[str, Any] = {}
-        for part in _kids(later, pdf):
+        for part in structure_kids(later, pdf):
             original = self.drawn_before(part, first, pdf)
             if original is not None:
                 renamed.update(zip((str(th["ID"].string) for th in _headers(part, pdf)),
                                    (th["ID"] for th in _headers(original, pdf))))
         for cell in _descendants(later, pdf):
             if cell["S"] == "/TD" and "Headers" in cell["A"]:
-                cell["A"]["Headers"] = _array([renamed.get(str(h.string), h) for h in cell["A"]["Headers"]])
+                cell["A"]["Headers"] = pdf_array([renamed.get(str(h.string), h) for h in cell["A"]["Headers"]])
         self.adopt(first, later, pdf, repeats=True)
 
     def drawn_before(self, part: Any, first: Any, pdf: Any) -> Any | None:
         """The header or footer row group of ``first`` that ``part`` draws again, if it is one."""
         if part["S"] not in REPEATED_PARTS:
             return None
-        return next((f for f in _kids(first, pdf) if self.html.get(f.number) is self.html.get(part.number)), None)
+        return next((f for f in structure_kids(first, pdf) if self.html.get(f.number) is self.html.get(part.number)), None)
 
     def adopt(self, first: Any, later: Any, pdf: Any, repeats: bool = False) -> None:
         """Move ``later``'s kids into ``first`` (the same HTML element, cut by a page break), in order;
         with ``repeats``, leave out the row groups ``first`` already has (a table's repeated header)."""
         for kid in list(later["K"]):
-            obj = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+            obj = referenced(pdf, kid) if isinstance(kid, bytes) else None
             if obj is None:  # marked content straight in the element: referenced with its page
-                first["K"].append(_marked_reference(kid, later["Pg"]))
+                first["K"].append(marked_reference(kid, later["Pg"]))
             elif obj.get("Type") != "/StructElem":
                 first["K"].append(kid)
             elif repeats and self.drawn_before(obj, first, pdf) is not None:
                 continue  # out of the tree, so pdf_tags.py makes it an artifact
-            elif (last := next(reversed(list(_kids(first, pdf))), None)) is not None \
+            elif (last := next(reversed(list(structure_kids(first, pdf))), None)) is not None \
                     and obj.number in self.html and self.html.get(last.number) is self.html[obj.number]:
                 self.adopt(last, obj, pdf)  # a row group or row cut by the page break
             else:
@@ -975,7 +985,7 @@ def lift_text_spans(element: Any, pdf: Any, nums: Any) -> None:
     kept = []
     lifted = False
     for kid in element["K"]:
-        span = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+        span = referenced(pdf, kid) if isinstance(kid, bytes) else None
         if span is not None and _text_span(span, element):
             mcid = span["K"][0]
             kept.append(mcid)
@@ -985,7 +995,7 @@ def lift_text_spans(element: Any, pdf: Any, nums: Any) -> None:
         else:
             kept.append(kid)
     if lifted:
-        element["K"] = _array(kept)
+        element["K"] = pdf_array(kept)
 
 
 def _text_span(candidate: Any, element: Any) -> bool:
@@ -997,23 +1007,31 @@ def _text_span(candidate: Any, element: Any) -> bool:
             and isinstance(kids[0], int))
 
 
+# pydyf's objects, as WeasyPrint 70 builds the structure tree with them (here) and pdf_tags.py
+# repairs it: a reference is ``b"12 0 R"``, a marked-content id in a ``K`` array an int.
+
 def _number(reference: bytes) -> int:
     """The object number of a pydyf reference (``b"12 0 R"``)."""
     return int(reference.split()[0])
 
 
-def _kids(element: Any, pdf: Any) -> Iterator[Any]:
+def referenced(pdf: Any, reference: bytes) -> Any:
+    """The object of a pydyf PDF a reference names."""
+    return pdf.objects[_number(reference)]
+
+
+def structure_kids(element: Any, pdf: Any) -> Iterator[Any]:
     """The structure elements among a pydyf element's kids."""
     for kid in element["K"]:
         if isinstance(kid, bytes):
-            obj = pdf.objects[_number(kid)]
+            obj = referenced(pdf, kid)
             if obj.get("Type") == "/StructElem":
                 yield obj
 
 
 def _descendants(element: Any, pdf: Any) -> Iterator[Any]:
     """Every structure element under a pydyf element."""
-    for kid in _kids(element, pdf):
+    for kid in structure_kids(element, pdf):
         yield kid
         yield from _descendants(kid, pdf)
 
@@ -1030,14 +1048,14 @@ def _pdf_string(text: str) -> Any:
     return pydyf.String(text)
 
 
-def _array(items: list[Any]) -> Any:
-    """A pydyf array."""
+def pdf_array(items: Any) -> Any:
+    """A pydyf array of ``items``."""
     import pydyf
 
     return pydyf.Array(items)
 
 
-def _marked_reference(mcid: int, page: Any) -> Any:
+def marked_reference(mcid: int, page: Any) -> Any:
     """A pydyf ``/MCR`` for marked content of another page than its element's."""
     import pydyf
 

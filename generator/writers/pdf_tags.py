@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.engine import TAG_REPAIR, applies
+from generator.engine import TAG_REPAIR, applies, marked_reference, pdf_array, referenced, structure_kids
 from generator.writers.pdf_pack import write_packed
 
 Mark = tuple[int, int]  # (page index, MCID)
@@ -109,7 +109,7 @@ class Tree:
 
     def get(self, reference: bytes) -> Any:
         """The object a reference names."""
-        return self.pdf.objects[int(reference.split()[0])]
+        return referenced(self.pdf, reference)
 
     def page_of(self, element: Any) -> int:
         """The page index an element's ``/Pg`` names."""
@@ -117,11 +117,7 @@ class Tree:
 
     def children(self, element: Any) -> Iterator[Any]:
         """The structure elements among an element's kids."""
-        for kid in element.get("K", ()):
-            if isinstance(kid, bytes):
-                obj = self.get(kid)
-                if "S" in obj:
-                    yield obj
+        return structure_kids(element, self.pdf)
 
     def descendants(self, element: Any) -> Iterator[Any]:
         """Every structure element under ``element``, depth first, itself included."""
@@ -157,7 +153,7 @@ class Tree:
         """Give each outermost ``Link`` all the content and annotations of the elements inside it."""
         for element in list(self.elements()):
             if is_link(element) and not is_link(self.get(element["P"])) and any(self.children(element)):
-                element["K"] = array(self.link_content(element, element, leaders))
+                element["K"] = pdf_array(self.link_content(element, element, leaders))
 
     def link_content(self, top: Any, element: Any, leaders: set[Mark]) -> Iterator[Any]:
         """The kids of ``element`` and of everything inside it, re-parented to ``top``, in reading order."""
@@ -166,7 +162,7 @@ class Tree:
                 page = self.page_of(element)
                 if (page, kid) not in leaders:
                     self.nums[page][kid] = top.reference
-                    yield kid if page == self.page_of(top) else marked_reference(element, kid)
+                    yield kid if page == self.page_of(top) else marked_reference(kid, element["Pg"])
                 continue
             obj = self.get(kid) if isinstance(kid, bytes) else {}  # an inline /MCR is kept as it is
             if "S" in obj:
@@ -181,7 +177,7 @@ class Tree:
         for element in list(self.elements()):
             if element["S"] in HEADINGS and self.get(element["P"]).get("S") not in HEADINGS \
                     and any(c["S"] in HEADINGS for c in self.children(element)):
-                element["K"] = array(self.heading_content(element))
+                element["K"] = pdf_array(self.heading_content(element))
 
     def heading_content(self, top: Any) -> Iterator[Any]:
         """The kids of ``top``, a nested heading's kids lifted into it and re-parented."""
@@ -198,7 +194,7 @@ class Tree:
                     page = self.page_of(obj)
                     self.nums[page][inner] = top.reference
                     if page != self.page_of(top):
-                        inner = marked_reference(obj, inner)
+                        inner = marked_reference(inner, obj["Pg"])
                 yield inner
 
     def merge_line_annotations(self, page: Any) -> None:
@@ -229,11 +225,11 @@ class Tree:
                 continue
             line["Rect"] = union(line["Rect"], annot["Rect"])
             self.drop_annotation(self.get(owner), annot)
-        page["Annots"] = array(kept)
+        page["Annots"] = pdf_array(kept)
 
     def drop_annotation(self, link: Any, annot: Any) -> None:
         """Take an annotation out of its ``Link``'s kids and out of the parent tree."""
-        link["K"] = array(k for k in link["K"] if not (isinstance(k, bytes) and self.names_annotation(k, annot)))
+        link["K"] = pdf_array(k for k in link["K"] if not (isinstance(k, bytes) and self.names_annotation(k, annot)))
         del self.nums[int(annot["StructParent"])]
 
     def names_annotation(self, reference: bytes, annot: Any) -> bool:
@@ -251,7 +247,7 @@ class Tree:
         flat = []
         for key in sorted(self.nums):
             flat.extend((key, self.nums[key]))
-        self.get(self.root["ParentTree"])["Nums"] = array(flat)
+        self.get(self.root["ParentTree"])["Nums"] = pdf_array(flat)
 
 
 def is_link(element: Any) -> bool:
@@ -263,20 +259,6 @@ def link_target(annot: Any) -> bytes:
     """What a link annotation leads to, as a key: its destination's name or its action, serialised."""
     target = annot.get("Dest", annot.get("A"))
     return target.data if hasattr(target, "data") else repr(target).encode()
-
-
-def marked_reference(element: Any, mcid: int) -> Any:
-    """An ``/MCR`` for content on another page than its new parent's."""
-    import pydyf
-
-    return pydyf.Dictionary({"Type": "/MCR", "Pg": element["Pg"], "MCID": mcid})
-
-
-def array(items: Any) -> Any:
-    """A pydyf array of ``items``."""
-    import pydyf
-
-    return pydyf.Array(items)
 
 
 def mark_artifacts(stream: Any, index: int, furniture: set[Mark], leaders: set[Mark]) -> None:
@@ -307,7 +289,7 @@ def union(first: Any, other: Any) -> Any:
     """The smallest rectangle holding both, as [left bottom right top]."""
     xs = [float(v) for v in (*first[0::2], *other[0::2])]
     ys = [float(v) for v in (*first[1::2], *other[1::2])]
-    return array(round(v, 4) for v in (min(xs), min(ys), max(xs), max(ys)))
+    return pdf_array(round(v, 4) for v in (min(xs), min(ys), max(xs), max(ys)))
 
 
 def target_pages(document: Any) -> dict[str, int]:
