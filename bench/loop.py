@@ -5,8 +5,9 @@ build, each round saves one chapter (its text rewritten, alternately with and wi
 trailing newline, as an editor saves it) and waits for the PDF on disk to be replaced: the
 time from the save to the new PDF is the figure, wall time as the writer lives it, with the
 rebuild's own time from the watcher's report line and the watcher's CPU time over the round
-(from /proc). ``make watch`` rebuilds the PDF, the EPUB and the web page, and writes the
-three together when all are rendered; the PDF alone is measured too (``--formats pdf``).
+(from /proc). ``make watch`` rebuilds the PDF, the EPUB and the web page, each written as soon
+as it has rendered, the PDF first once a build has taken under a second (watch.PAGED_FIRST_S);
+the PDF alone is measured too (``--formats pdf``).
 """
 
 from __future__ import annotations

@@ -119,21 +119,25 @@ def citation_record(document: Document, formats: list[str], out_dir: Path) -> li
     return [Output(out_dir / f"{document.slug}.bib", bibtex(document).encode("utf-8"))]
 
 
-def stages(formats: list[str]) -> list[list[str]]:
-    """The formats in the order a staged build writes them: each quick one alone, then the rest together."""
+def stages(formats: list[str], paged_first: bool = False) -> list[list[str]]:
+    """The formats in the order a staged build writes them: each quick one alone, then the rest
+    together; or the rest first (``paged_first``: for a document whose whole build is quick, the
+    PDF is what its author waits for)."""
     quick = [[name] for name in QUICK_FORMATS if name in formats]
-    rest = [name for name in FORMATS if name in formats and name not in QUICK_FORMATS]
-    return quick + ([rest] if rest else [])
+    paged = [name for name in FORMATS if name in formats and name not in QUICK_FORMATS]
+    rest = [paged] if paged else []
+    return rest + quick if paged_first else quick + rest
 
 
 def build_in_stages(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Path, options: BuildOptions,
-                    progress: Progress, staged: Callable[[list[str]], None]) -> BuildResult:
+                    progress: Progress, staged: Callable[[list[str]], None], paged_first: bool = False) -> BuildResult:
     """Build as build() does, but write each stage's files as soon as they have rendered, the quick
-    formats first; ``staged`` is told of each stage written but the last. A source problem still
+    formats first (the paged ones first with ``paged_first``: see stages()); ``staged`` is told of
+    each stage written but the last. A source problem still
     stops everything before a file is written; a later stage's failure leaves the earlier files
     new and its own old."""
     documents = check(source_dir, slugs, progress)
-    groups = stages(formats)
+    groups = stages(formats, paged_first)
     written: list[Path] = []
     for number, group in enumerate(groups, start=1):
         last = number == len(groups)

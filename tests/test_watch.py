@@ -156,6 +156,8 @@ def test_a_staged_build_writes_the_quick_formats_before_the_pdf(tmp_path: Path) 
 
     assert stages(["pdf", "epub", "html", "booklet"]) == [["html"], ["epub"], ["pdf", "booklet"]]
     assert stages(["pdf"]) == [["pdf"]]
+    assert stages(["pdf", "epub", "html", "booklet"], paged_first=True) == [["pdf", "booklet"], ["html"], ["epub"]]
+    assert stages(["html"], paged_first=True) == [["html"]]
     seen: list[tuple[list[str], list[str]]] = []
 
     def staged(group: list[str]) -> None:
@@ -181,3 +183,35 @@ def test_a_slow_rebuild_reports_the_web_page_before_the_pdf(tmp_path: Path, monk
         f"wrote {DOC} (epub); pdf to follow (01-volumes.md changed)",
         f"rebuilt {DOC} (pdf, epub, html) (01-volumes.md changed)",
     ]
+
+
+def test_a_quick_document_gets_its_pdf_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """After a build under PAGED_FIRST_S the watch writes the PDF before the web page and the EPUB
+    (what the author of a short document waits for); a slow, failed or unknown build keeps the web page first."""
+    from generator import watch
+    from generator.progress import silent
+    from generator.writers import BuildOptions
+
+    last: dict[tuple[str, ...], float] = {}
+    assert not watch.was_quick(last, [DOC])  # no build yet
+    watch.remember(last, [DOC], None)  # a failed build says nothing
+    assert not watch.was_quick(last, [DOC])
+    watch.remember(last, [DOC], watch.PAGED_FIRST_S / 2)
+    assert watch.was_quick(last, [DOC]) and not watch.was_quick(last, [DOC, "other"])
+    watch.remember(last, [DOC], watch.PAGED_FIRST_S * 3)
+    assert not watch.was_quick(last, [DOC])
+
+    monkeypatch.setattr(watch, "STAGE_REPORT_S", 0.0)  # every stage gets its line
+    seconds = watch.rebuild(FIXTURES, [DOC], ["pdf", "epub", "html"], tmp_path / "out", BuildOptions(), silent(),
+                            "01-volumes.md", paged_first=True)
+    assert seconds is not None and seconds > 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [re.sub(r"^\[\d\d:\d\d:\d\d\] | in \d+\.\d\d s", "", line) for line in lines] == [
+        f"wrote {DOC} (pdf); epub, html to follow (01-volumes.md changed)",
+        f"wrote {DOC} (html); epub to follow (01-volumes.md changed)",
+        f"rebuilt {DOC} (pdf, epub, html) (01-volumes.md changed)",
+    ]
+    out = tmp_path / "out"
+    assert (out / f"{DOC}.pdf").stat().st_mtime_ns <= (out / f"{DOC}.html").stat().st_mtime_ns \
+        <= (out / f"{DOC}.epub").stat().st_mtime_ns
