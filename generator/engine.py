@@ -83,12 +83,18 @@ PAGES_AS_LAID_OUT = Patch("pages as laid out", "WeasyPrint", "weasyprint", "70",
                           "the glossary's page numbers come from a first layout of their own (slower)")
 SETTLED_CONTENT = Patch("page-based content settled", "WeasyPrint", "weasyprint", "70",
                         "a page with target-counter() (the contents) is laid out three times instead of twice")
+# WeasyPrint 70 opens each of its seven libraries by trying names in turn, Windows' first
+# ("libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0", then "libgobject-2.0.so.0"), and cffi hands
+# every name it cannot open to ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld
+# for it: 54 processes and about 0.2 s of every PDF command. See import_weasyprint().
+QUICK_IMPORT = Patch("import without library search", "WeasyPrint", "weasyprint", "70",
+                     "importing WeasyPrint runs ldconfig, gcc and ld for each library name it tries (0.2 s)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           CITEPROC_FIXES)
+           QUICK_IMPORT, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -113,6 +119,35 @@ def applies(patch: Patch) -> bool:
         _warned.add(patch.name)
         print(patch.warning(installed), file=sys.stderr, flush=True)
     return False
+
+
+# Start-up: WeasyPrint imported without a library search
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint (once per process, before any other import of it) with ctypes'
+    library search switched off (QUICK_IMPORT): each library is then opened by the first of its
+    names the dynamic loader knows, "libpango-1.0.so.0", the same file the search finds. Should
+    that fail (a library the loader finds only through the search), what was imported is
+    forgotten and the caller's own import runs as WeasyPrint wrote it."""
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux") or not applies(QUICK_IMPORT):
+        return
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = _no_library_search
+    try:
+        # WeasyPrint prints its installation help before it raises; the real import says it again.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint  # noqa: F401 - imported for the modules it leaves in sys.modules
+    except OSError:
+        for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+
+
+def _no_library_search(name: str) -> None:
+    """ctypes.util.find_library that finds nothing, at once."""
 
 
 # Speed: pydyf's page references and Python's garbage collector, during one layout

@@ -68,3 +68,84 @@ def test_the_pdf_reads_nothing_back_with_pypdf(tmp_path: Path) -> None:
     """The structure tree is repaired before the PDF is written (pdf_tags.py): the PDF command never imports pypdf."""
     modules = loaded_modules("pdf", "--source", str(SOURCE), "--out", str(tmp_path), "amazon-anthropic-partnership")
     assert "weasyprint" in modules and "pypdf" not in modules
+
+
+SUBPROCESS_PROBE = """
+import json, subprocess, sys
+started = []
+original = subprocess.Popen.__init__
+def noted(self, args, *rest, **options):
+    started.append(args if isinstance(args, str) else " ".join(map(str, args)))
+    original(self, args, *rest, **options)
+subprocess.Popen.__init__ = noted
+from generator.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "started": started, "weasyprint": "weasyprint.text.ffi" in sys.modules}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search is Linux's (ldconfig, gcc, ld)")
+def test_the_pdf_command_starts_no_process_to_find_weasyprints_libraries(tmp_path: Path) -> None:
+    """engine.import_weasyprint: WeasyPrint 70 as it comes runs ldconfig, gcc and ld 54 times at import (0.2 s)."""
+    done = subprocess.run([sys.executable, "-c", SUBPROCESS_PROBE, "pdf", "--source", str(SOURCE), "--out",
+                           str(tmp_path), "--no-progress", "amazon-anthropic-partnership"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0, done.stderr
+    assert result["weasyprint"] and result["started"] == []
+    assert (tmp_path / "amazon-anthropic-partnership.pdf").stat().st_size > 10_000
+
+
+FALLBACK_PROBE = """
+import importlib.abc, json, sys
+class FailsOnce(importlib.abc.MetaPathFinder):
+    # The quick import's first attempt at WeasyPrint's libraries fails, as where only the search finds them.
+    failed = False
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint.text.ffi" and not FailsOnce.failed:
+            FailsOnce.failed = True
+            print("WeasyPrint could not import some external libraries")  # what WeasyPrint prints then
+            raise OSError("cannot load library 'libgobject-2.0.so.0'")
+        return None
+sys.meta_path.insert(0, FailsOnce())
+from generator import engine
+engine.import_weasyprint()
+after_quick = sorted(name for name in sys.modules if name.startswith("weasyprint"))
+import ctypes.util
+search_kept = ctypes.util.find_library is not engine._no_library_search
+import weasyprint
+print(json.dumps({"failed": FailsOnce.failed, "after_quick": after_quick, "search_kept": search_kept,
+                  "html": hasattr(weasyprint, "HTML")}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick import is Linux's only")
+def test_a_failed_quick_import_leaves_weasyprint_to_import_as_it_comes() -> None:
+    """Where the loader cannot open a library by its plain name, nothing half-imported is left, nothing is printed,
+    the search is back, and the ordinary import works."""
+    done = subprocess.run([sys.executable, "-c", FALLBACK_PROBE], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1, lines  # WeasyPrint's help text was swallowed
+    assert json.loads(lines[0]) == {"failed": True, "after_quick": [], "search_kept": True, "html": True}
+
+
+OTHER_RELEASE_PROBE = """
+import json, sys
+from generator import engine
+engine.installed_version = lambda distribution: "71.0"
+engine.import_weasyprint()
+print(json.dumps({"imported": "weasyprint" in sys.modules}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick import is Linux's only")
+def test_the_quick_import_is_skipped_with_one_line_on_another_weasyprint() -> None:
+    """On a WeasyPrint other than 70 the library names may differ: nothing is imported early, and one warning says so."""
+    done = subprocess.run([sys.executable, "-c", OTHER_RELEASE_PROBE], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"imported": False}
+    from generator import engine
+
+    assert done.stderr.splitlines() == [engine.QUICK_IMPORT.warning("71.0")]
