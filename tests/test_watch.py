@@ -187,7 +187,7 @@ def test_a_slow_rebuild_reports_the_web_page_before_the_pdf(tmp_path: Path, monk
 
 def test_a_quick_document_gets_its_pdf_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    """After a build under PAGED_FIRST_S the watch writes the PDF before the web page and the EPUB
+    """After a PDF rendered under PAGED_FIRST_S the watch writes the PDF before the web page and the EPUB
     (what the author of a short document waits for); a slow, failed or unknown build keeps the web page first."""
     from generator import watch
     from generator.progress import silent
@@ -206,6 +206,11 @@ def test_a_quick_document_gets_its_pdf_first(tmp_path: Path, monkeypatch: pytest
     seconds = watch.rebuild(FIXTURES, [DOC], ["pdf", "epub", "html"], tmp_path / "out", BuildOptions(), silent(),
                             "01-volumes.md", paged_first=True)
     assert seconds is not None and seconds > 0
+    # The paged stage's own time: the PDF's, not the web page's and the EPUB's after it.
+    assert watch.paged_seconds(10.0, [(["pdf"], 10.8), (["html"], 10.9), (["epub"], 11.2)]) == pytest.approx(0.8)
+    assert watch.paged_seconds(10.0, [(["html"], 10.1), (["epub"], 10.3), (["pdf", "booklet"], 12.0)]) \
+        == pytest.approx(1.7)
+    assert watch.paged_seconds(10.0, [(["html"], 10.25)]) == pytest.approx(0.25)
     lines = capsys.readouterr().out.splitlines()
     assert [re.sub(r"^\[\d\d:\d\d:\d\d\] | in \d+\.\d\d s", "", line) for line in lines] == [
         f"wrote {DOC} (pdf); epub, html to follow (01-volumes.md changed)",
