@@ -89,12 +89,14 @@ SETTLED_CONTENT = Patch("page-based content settled", "WeasyPrint", "weasyprint"
 # for it: 54 processes and about 0.2 s of every PDF command. See import_weasyprint().
 QUICK_IMPORT = Patch("import without library search", "WeasyPrint", "weasyprint", "70",
                      "importing WeasyPrint runs ldconfig, gcc and ld for each library name it tries (0.2 s)")
+UNUSED_PSEUDO_STYLES = Patch("unused pseudo-element styles dropped", "WeasyPrint", "weasyprint", "70",
+                             "every element keeps six pseudo-element styles it never uses (80 MB of a 300-page report)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           QUICK_IMPORT, CITEPROC_FIXES)
+           QUICK_IMPORT, UNUSED_PSEUDO_STYLES, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -165,12 +167,68 @@ LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
 @contextlib.contextmanager
 def layout_tuning() -> Iterator[None]:
     """WeasyPrint with pydyf's page references cached, its target-counter() lookups indexed, the
-    content that waits for page numbers settled between passes, and a calmer garbage collector.
+    content that waits for page numbers settled between passes, the pseudo-element styles no box
+    will use dropped, and a calmer garbage collector.
 
     tests/test_engine.py checks that the PDF's bytes are the same with and without this.
     """
-    with cached_page_references(), indexed_targets(), settled_page_content(), calm_collector():
+    with cached_page_references(), indexed_targets(), settled_page_content(), unused_pseudo_styles_dropped(), \
+            calm_collector():
         yield
+
+
+# WeasyPrint 70's user-agent stylesheet gives every element a ::marker, two ::footnote- and three
+# ::note- pseudo-elements (``::footnote-call { content: counter(footnote); ... }``, print.css
+# adds its own ``::footnote-call`` rules), and the cascade computes a style for each of them,
+# for every element: six of the seven styles of a document, with their declarations, kept until
+# the PDF is written, about 80 MB of the 300-page report's peak. Building the boxes
+# (weasyprint/formatting_structure/build.py) asks for a ::marker only of an element whose display
+# is a list-item, and for the other five only of a footnote (float: footnote) or a note
+# (position: note()); the styles of the others are dropped once the cascade is done.
+PSEUDO_STYLES_ASKED = {"marker": ("list-item", "footnote", "note()"), "footnote-call": ("footnote", "note()"),
+                       "footnote-marker": ("footnote", "note()"), "note-call": ("footnote", "note()"),
+                       "note-marker": ("footnote", "note()"), "note-callback": ("footnote", "note()")}
+
+
+@contextlib.contextmanager
+def unused_pseudo_styles_dropped() -> Iterator[None]:
+    """The styles of the pseudo-elements no box is made of dropped after the cascade (see above)."""
+    if not applies(UNUSED_PSEUDO_STYLES):
+        yield
+        return
+    from weasyprint import document
+
+    original = document.get_all_computed_styles
+
+    def computed_styles(*args: Any, **kwargs: Any) -> Any:
+        style_for = original(*args, **kwargs)
+        drop_unused_pseudo_styles(style_for.get_computed_styles())
+        return style_for
+
+    document.get_all_computed_styles = computed_styles
+    try:
+        yield
+    finally:
+        document.get_all_computed_styles = original
+
+
+def drop_unused_pseudo_styles(computed: dict[tuple[Any, Any], Any]) -> None:
+    """Drop from WeasyPrint's computed styles, keyed (element, pseudo-element), those of a
+    pseudo-element its element will not be asked for."""
+    unused = [key for key in computed if key[1] in PSEUDO_STYLES_ASKED
+              and not asked_for(computed.get((key[0], None)), PSEUDO_STYLES_ASKED[key[1]])]
+    for key in unused:
+        del computed[key]
+
+
+def asked_for(style: Any, kinds: tuple[str, ...]) -> bool:
+    """Whether an element's computed style is of one of the kinds that get a pseudo-element's
+    box: a list item, a footnote, a note (no style: kept, as WeasyPrint would)."""
+    if style is None:
+        return True
+    return ("footnote" in kinds and style["float"] == "footnote") or \
+        ("note()" in kinds and style["position"][0] == "note()") or \
+        ("list-item" in kinds and "list-item" in style["display"])
 
 
 # WeasyPrint 70 keeps a CounterLookupItem for every box whose content waits for a page counter

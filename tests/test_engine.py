@@ -119,6 +119,45 @@ def test_layout_tuning_changes_no_byte_of_the_pdf(fixture_pdf: Path, tmp_path: P
     assert (tmp_path / f"{PRINT_FIXTURE}.pdf").read_bytes() == fixture_pdf.read_bytes()
 
 
+PSEUDO_HTML = """<html lang="en"><head><title>T</title><style>
+@page { size: 120mm 90mm; margin: 10mm }
+.note { float: footnote } .note .item { display: list-item; margin-left: 4mm }
+::footnote-call { color: #0b5563 } li::marker { color: #0b5563 } .made { display: list-item; margin-left: 5mm }
+</style></head><body><p>A claim<span class="note">Its source, <span class="item">a listed point</span>.</span> and
+<em>more</em>.</p><ol><li>One</li><li>Two</li></ol><div class="made">A list item of the author's</div></body></html>"""
+
+
+def test_only_the_pseudo_element_styles_a_box_is_made_of_are_kept() -> None:
+    """engine.unused_pseudo_styles_dropped: a ::marker for each list item (an li, a div made one, one inside a footnote),
+    the footnote's own ::footnote-call and ::footnote-marker, nothing for the other elements; the same PDF as without."""
+    from weasyprint import HTML, document
+
+    kept: list[dict[tuple[Any, Any], Any]] = []
+    original = engine.drop_unused_pseudo_styles
+
+    def noted(computed: dict[tuple[Any, Any], Any]) -> None:
+        original(computed)
+        kept.append(computed)
+
+    options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"pseudo"}
+    plain = HTML(string=PSEUDO_HTML).write_pdf(**options)
+    engine.drop_unused_pseudo_styles = noted
+    try:
+        with engine.unused_pseudo_styles_dropped():
+            dropped = HTML(string=PSEUDO_HTML).write_pdf(**options)
+        assert document.get_all_computed_styles.__module__ == "weasyprint.css"  # put back
+    finally:
+        engine.drop_unused_pseudo_styles = original
+    assert dropped == plain
+    pseudo = sorted((getattr(element, "tag", ""), (element.get("class") or "") if hasattr(element, "get") else "", kind)
+                    for element, kind in kept[0] if kind in engine.PSEUDO_STYLES_ASKED)
+    assert pseudo == [("div", "made", "marker"), ("li", "", "marker"), ("li", "", "marker"),
+                      ("span", "item", "marker"),
+                      *[("span", "note", kind) for kind in sorted(engine.PSEUDO_STYLES_ASKED)]]
+    elements = {element for element, kind in kept[0] if kind is None and hasattr(element, "tag")}
+    assert len(elements) >= 10  # html, head, title, style, body, p, spans, em, ol, li, div: all kept
+
+
 def test_cached_page_references_follow_new_pages() -> None:
     """pydyf's page references, cached, still list every page added after the first read."""
     import pydyf
