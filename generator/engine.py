@@ -181,10 +181,13 @@ def layout_tuning() -> Iterator[None]:
 # ::note- pseudo-elements (``::footnote-call { content: counter(footnote); ... }``, print.css
 # adds its own ``::footnote-call`` rules), and the cascade computes a style for each of them,
 # for every element: six of the seven styles of a document, with their declarations, kept until
-# the PDF is written, about 80 MB of the 300-page report's peak. Building the boxes
-# (weasyprint/formatting_structure/build.py) asks for a ::marker only of an element whose display
-# is a list-item, and for the other five only of a footnote (float: footnote) or a note
-# (position: note()); the styles of the others are dropped once the cascade is done.
+# the PDF is written (and, before that, all at once during the cascade): about 190 MB of the
+# 300-page report's 680 MB peak. Building the boxes (weasyprint/formatting_structure/build.py)
+# asks for a ::marker only of an element whose display is a list-item, and for the other five
+# only of a footnote (float: footnote) or a note (position: note()). So the cascade (StyleFor,
+# weasyprint/css/__init__.py) drops each element's declarations for the others as soon as that
+# element's own style is computed, which is when the first stylesheet is matched against the
+# next element, and whatever is left of them (the last element's) once it is done.
 PSEUDO_STYLES_ASKED = {"marker": ("list-item", "footnote", "note()"), "footnote-call": ("footnote", "note()"),
                        "footnote-marker": ("footnote", "note()"), "note-call": ("footnote", "note()"),
                        "note-marker": ("footnote", "note()"), "note-callback": ("footnote", "note()")}
@@ -192,24 +195,65 @@ PSEUDO_STYLES_ASKED = {"marker": ("list-item", "footnote", "note()"), "footnote-
 
 @contextlib.contextmanager
 def unused_pseudo_styles_dropped() -> Iterator[None]:
-    """The styles of the pseudo-elements no box is made of dropped after the cascade (see above)."""
+    """The cascade without the styles of the pseudo-elements no box is made of (see above)."""
     if not applies(UNUSED_PSEUDO_STYLES):
         yield
         return
-    from weasyprint import document
+    from weasyprint import css
 
-    original = document.get_all_computed_styles
-
-    def computed_styles(*args: Any, **kwargs: Any) -> Any:
-        style_for = original(*args, **kwargs)
-        drop_unused_pseudo_styles(style_for.get_computed_styles())
-        return style_for
-
-    document.get_all_computed_styles = computed_styles
+    original = css.StyleFor
+    css.StyleFor = _pruning_style_for(original)  # get_all_computed_styles makes its StyleFor by this name
     try:
         yield
     finally:
-        document.get_all_computed_styles = original
+        css.StyleFor = original
+
+
+@functools.cache
+def _pruning_style_for(style_for: type) -> type:
+    """WeasyPrint's StyleFor whose cascade drops the unused pseudo-element declarations as it goes."""
+
+    class PruningStyleFor(style_for):  # type: ignore[valid-type, misc]
+        def __init__(self, html: Any, sheets: list[Any], *rest: Any) -> None:
+            self._previous_element: Any = None
+            if sheets:
+                sheet, *origin = sheets[0]
+                sheets = [(_PruningSheet(sheet, self), *origin), *sheets[1:]]
+            super().__init__(html, sheets, *rest)
+            drop_unused_pseudo_styles(self._computed_styles)  # the last element's, and any left
+
+        def about_to_match(self, element: Any) -> None:
+            """Drop the previous element's unused pseudo-element declarations: its style is computed by now."""
+            previous, self._previous_element = self._previous_element, element.etree_element
+            if previous is None:
+                return
+            cascaded, style = self._cascaded_styles, self._computed_styles.get((previous, None))
+            for kind, kinds in PSEUDO_STYLES_ASKED.items():
+                if (previous, kind) in cascaded and not asked_for(style, kinds):
+                    del cascaded[previous, kind]
+
+    return PruningStyleFor
+
+
+class _PruningSheet:
+    """A stylesheet as the cascade sees it, whose matcher first tells the cascade of the next element."""
+
+    def __init__(self, sheet: Any, cascade: Any) -> None:
+        self._sheet, self.matcher = sheet, _PruningMatcher(sheet.matcher, cascade)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sheet, name)
+
+
+class _PruningMatcher:
+    """cssselect2's Matcher of the first stylesheet, calling ``about_to_match`` before each element's match."""
+
+    def __init__(self, matcher: Any, cascade: Any) -> None:
+        self._matcher, self._cascade = matcher, cascade
+
+    def match(self, element: Any) -> Any:
+        self._cascade.about_to_match(element)
+        return self._matcher.match(element)
 
 
 def drop_unused_pseudo_styles(computed: dict[tuple[Any, Any], Any]) -> None:

@@ -127,10 +127,11 @@ PSEUDO_HTML = """<html lang="en"><head><title>T</title><style>
 <em>more</em>.</p><ol><li>One</li><li>Two</li></ol><div class="made">A list item of the author's</div></body></html>"""
 
 
-def test_only_the_pseudo_element_styles_a_box_is_made_of_are_kept() -> None:
+def test_only_the_pseudo_element_styles_a_box_is_made_of_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """engine.unused_pseudo_styles_dropped: a ::marker for each list item (an li, a div made one, one inside a footnote),
-    the footnote's own ::footnote-call and ::footnote-marker, nothing for the other elements; the same PDF as without."""
-    from weasyprint import HTML, document
+    the footnote's own ::footnote-call and ::footnote-marker, nothing for the other elements, none of the others even
+    computed on the way (the cascade drops them element by element); the same PDF as without."""
+    from weasyprint import HTML, css
 
     kept: list[dict[tuple[Any, Any], Any]] = []
     original = engine.drop_unused_pseudo_styles
@@ -139,21 +140,30 @@ def test_only_the_pseudo_element_styles_a_box_is_made_of_are_kept() -> None:
         original(computed)
         kept.append(computed)
 
+    computed_pseudo: list[str] = []
+    set_computed_styles = css.StyleFor.set_computed_styles
+
+    def counted(self: Any, element: Any, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("pseudo_type") in engine.PSEUDO_STYLES_ASKED:
+            computed_pseudo.append(kwargs["pseudo_type"])
+        set_computed_styles(self, element, *args, **kwargs)
+
     options = {"pdf_variant": "pdf/ua-1", "pdf_identifier": b"pseudo"}
     plain = HTML(string=PSEUDO_HTML).write_pdf(**options)
-    engine.drop_unused_pseudo_styles = noted
-    try:
-        with engine.unused_pseudo_styles_dropped():
-            dropped = HTML(string=PSEUDO_HTML).write_pdf(**options)
-        assert document.get_all_computed_styles.__module__ == "weasyprint.css"  # put back
-    finally:
-        engine.drop_unused_pseudo_styles = original
+    monkeypatch.setattr(css.StyleFor, "set_computed_styles", counted)
+    monkeypatch.setattr(engine, "drop_unused_pseudo_styles", noted)
+    style_for = css.StyleFor
+    with engine.unused_pseudo_styles_dropped():
+        dropped = HTML(string=PSEUDO_HTML).write_pdf(**options)
+    assert css.StyleFor is style_for  # put back
     assert dropped == plain
     pseudo = sorted((getattr(element, "tag", ""), (element.get("class") or "") if hasattr(element, "get") else "", kind)
                     for element, kind in kept[0] if kind in engine.PSEUDO_STYLES_ASKED)
     assert pseudo == [("div", "made", "marker"), ("li", "", "marker"), ("li", "", "marker"),
                       ("span", "item", "marker"),
                       *[("span", "note", kind) for kind in sorted(engine.PSEUDO_STYLES_ASKED)]]
+    # Never computed: the others of all but the last element (whose are dropped after the cascade).
+    assert len(pseudo) <= len(computed_pseudo) <= len(pseudo) + len(engine.PSEUDO_STYLES_ASKED)
     elements = {element for element, kind in kept[0] if kind is None and hasattr(element, "tag")}
     assert len(elements) >= 10  # html, head, title, style, body, p, spans, em, ol, li, div: all kept
 
