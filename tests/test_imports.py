@@ -149,3 +149,43 @@ def test_the_quick_import_is_skipped_with_one_line_on_another_weasyprint() -> No
     from generator import engine
 
     assert done.stderr.splitlines() == [engine.QUICK_IMPORT.warning("71.0")]
+
+
+FONT_TOOLS_PROBE = """
+import json, sys
+from generator import engine
+engine.import_weasyprint()
+before = {name: name in sys.modules for name in ("fontTools.varLib", "fontTools.subset.cff")}
+import fontTools.varLib.mutator  # imports fontTools.subset.cff while fontTools.subset is the stand-in
+from weasyprint.pdf import fonts
+subsetter = fonts.subset.Subsetter  # WeasyPrint's own name for the module: the real one now
+import io, pathlib, fontpkg_source_code_pro
+from fontTools.ttLib import TTFont
+face = next(pathlib.Path(fontpkg_source_code_pro.__file__).parent.glob("files/SourceCodePro*wght*.ttf")).read_bytes()
+def bold(instantiate):
+    out = io.BytesIO()
+    instantiate(TTFont(io.BytesIO(face), recalcTimestamp=False), {"wght": 700}, static=True).save(out)
+    return out.getvalue()
+through_stand_in = bold(fonts.instantiateVariableFont)  # WeasyPrint's name: the stand-in's function
+import fontTools.subset, fontTools.subset.cff
+from fontTools.varLib import instancer
+print(json.dumps({"before": before, "same bold": through_stand_in == bold(instancer.instantiateVariableFont), "real": sys.modules["fontTools.subset"].Subsetter is subsetter,
+                  "one cff": fontTools.subset.cff is sys.modules["fontTools.subset.cff"],
+                  "instancer": callable(instancer.instantiateVariableFont)
+                  and sys.modules["fontTools.varLib.instancer"] is instancer}))
+"""
+
+
+def test_fonttools_subsetter_and_instancer_are_imported_only_when_first_used(tmp_path: Path) -> None:
+    """engine._defer_font_tools: a document in static faces never imports fontTools.varLib (0.07 s); the stand-ins
+    give the real modules to whoever asks later, submodules included, each module once."""
+    done = subprocess.run([sys.executable, "-c", PROBE, "pdf", "--source", str(SOURCE), "--out", str(tmp_path),
+                           "--no-progress", "amazon-anthropic-partnership"], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1])["modules"])
+    assert "weasyprint" in modules and "fontTools.varLib" not in modules and "fontTools.varLib.instancer" in modules
+    probe = subprocess.run([sys.executable, "-c", FONT_TOOLS_PROBE], cwd=ROOT, capture_output=True, text=True,
+                           check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout) == {"before": {"fontTools.varLib": False, "fontTools.subset.cff": False},
+                                        "same bold": True, "real": True, "one cff": True, "instancer": True}
