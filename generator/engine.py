@@ -91,6 +91,12 @@ SETTLED_CONTENT = Patch("page-based content settled", "WeasyPrint", "weasyprint"
 QUICK_IMPORT = Patch("quick import", "WeasyPrint", "weasyprint", "70",
                      "importing WeasyPrint runs ldconfig, gcc and ld for each library name it tries and loads "
                      "fontTools' subsetter and instancer (0.27 s)")
+# cffi parses every C type it is asked for with pycparser, all of the cdef's typedef names
+# declared again around it (2 ms each), and caches the result by its string: WeasyPrint 70 asks
+# for an array of each length it subsets a font with (``ffi.new(f'hb_codepoint_t[{n}]', ...)``),
+# 13 new parses and 30 ms on the seed. See _array_types_from_items().
+ARRAY_TYPES = Patch("array types without a parse", "cffi", "cffi", "2.1",
+                    "each length of a C array WeasyPrint allocates is parsed anew (2 ms each)")
 UNUSED_PSEUDO_STYLES = Patch("unused pseudo-element styles dropped", "WeasyPrint", "weasyprint", "70",
                              "every element keeps six pseudo-element styles it never uses (190 MB of a 300-page report)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
@@ -98,7 +104,7 @@ CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           QUICK_IMPORT, UNUSED_PSEUDO_STYLES, CITEPROC_FIXES)
+           QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -134,7 +140,11 @@ def import_weasyprint() -> None:
     first of its names the dynamic loader knows, "libpango-1.0.so.0", the same file the search
     finds. Should that fail (a library the loader finds only through the search), what was
     imported is forgotten and the caller's own import runs as WeasyPrint wrote it."""
-    if "weasyprint" in sys.modules or not applies(QUICK_IMPORT):
+    if "weasyprint" in sys.modules:
+        return
+    if applies(ARRAY_TYPES):
+        _array_types_from_items()
+    if not applies(QUICK_IMPORT):
         return
     _defer_font_tools()
     if not sys.platform.startswith("linux"):
@@ -200,6 +210,33 @@ def _real_attribute(name: str, stand_in: Any, attribute: str) -> Any:
 def _real_call(stand_in: Any, function: str, *args: Any, **kwargs: Any) -> Any:
     """A function of the real module of a stand-in, called."""
     return _real_attribute(stand_in.__name__, stand_in, function)(*args, **kwargs)
+
+
+_ARRAY_TYPE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)*)\s*\[\s*([0-9]+)\s*\]\s*")
+
+
+def _array_types_from_items() -> None:
+    """cffi's Parser reading a C array type of a fixed length, ``T[57]``, as an array of the type
+    ``T`` (parsed once per parser) instead of parsing it: the model type cffi's own parse makes
+    for it (``model.ArrayType(T, 57)`` with T's qualifiers), for this process."""
+    from cffi import cparser, model
+
+    if getattr(cparser.Parser.parse_type_and_quals, "array_types_from_items", False):
+        return
+    parse = cparser.Parser.parse_type_and_quals
+
+    def parse_type_and_quals(self: Any, cdecl: str) -> Any:
+        found = _ARRAY_TYPE.fullmatch(cdecl)
+        if found is None:
+            return parse(self, cdecl)
+        items = self.__dict__.setdefault("_array_items", {})
+        if found.group(1) not in items:
+            items[found.group(1)] = parse(self, found.group(1))
+        item, quals = items[found.group(1)]
+        return model.ArrayType(item, int(found.group(2))), quals
+
+    parse_type_and_quals.array_types_from_items = True  # type: ignore[attr-defined]
+    cparser.Parser.parse_type_and_quals = parse_type_and_quals
 
 
 def _no_library_search(name: str) -> None:

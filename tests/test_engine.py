@@ -28,7 +28,7 @@ PRINT_FIXTURE = "print-features"
 SMALL_FIXTURE = "epub-minimal"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OTHER_RELEASES = {"weasyprint": "71.0", "pydyf": "0.14.0", "pyphen": "0.19.0", "ebooklib": "0.21", "citeproc-py": "0.12.0",
-                  "pypdf": "8.0.0"}
+                  "pypdf": "8.0.0", "cffi": "2.2.0"}
 
 
 @pytest.fixture(autouse=True)
@@ -600,8 +600,8 @@ def test_other_releases_skip_every_patch_with_one_line_each_and_still_build(
     assert patched_attributes() == before
     lines = capsys.readouterr().err.splitlines()
     # The small fixture cites nothing and uses no term: test_citeproc_fixes_* and test_pages_at_once.py cover those.
-    # QUICK_IMPORT acts before WeasyPrint's first import in a process only: tests/test_imports.py.
-    cited = {engine.CITEPROC_FIXES, engine.PAGES_AS_LAID_OUT, engine.QUICK_IMPORT}
+    # QUICK_IMPORT and ARRAY_TYPES act before WeasyPrint's first import in a process only: tests/test_imports.py.
+    cited = {engine.CITEPROC_FIXES, engine.PAGES_AS_LAID_OUT, engine.QUICK_IMPORT, engine.ARRAY_TYPES}
     assert sorted(lines) == sorted(patch.warning(OTHER_RELEASES[patch.distribution])
                                    for patch in engine.PATCHES if patch not in cited)
 

@@ -133,22 +133,25 @@ def test_a_failed_quick_import_leaves_weasyprint_to_import_as_it_comes() -> None
 OTHER_RELEASE_PROBE = """
 import json, sys
 from generator import engine
-engine.installed_version = lambda distribution: "71.0"
+engine.installed_version = lambda distribution: {"weasyprint": "71.0", "cffi": "2.2.0"}[distribution]
 engine.import_weasyprint()
-print(json.dumps({"imported": "weasyprint" in sys.modules}))
+from cffi import cparser
+print(json.dumps({"imported": "weasyprint" in sys.modules,
+                  "arrays parsed": not hasattr(cparser.Parser.parse_type_and_quals, "array_types_from_items")}))
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick import is Linux's only")
 def test_the_quick_import_is_skipped_with_one_line_on_another_weasyprint() -> None:
-    """On a WeasyPrint other than 70 the library names may differ: nothing is imported early, and one warning says so."""
+    """On a WeasyPrint other than 70 the library names may differ: nothing is imported early, and one warning says so;
+    on a cffi other than 2.1 its types are parsed as it parses them, with one warning."""
     done = subprocess.run([sys.executable, "-c", OTHER_RELEASE_PROBE], cwd=ROOT, capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"imported": False}
+    assert json.loads(done.stdout) == {"imported": False, "arrays parsed": True}
     from generator import engine
 
-    assert done.stderr.splitlines() == [engine.QUICK_IMPORT.warning("71.0")]
+    assert done.stderr.splitlines() == [engine.ARRAY_TYPES.warning("2.2.0"), engine.QUICK_IMPORT.warning("71.0")]
 
 
 FONT_TOOLS_PROBE = """
@@ -189,3 +192,40 @@ def test_fonttools_subsetter_and_instancer_are_imported_only_when_first_used(tmp
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == {"before": {"fontTools.varLib": False, "fontTools.subset.cff": False},
                                         "same bold": True, "real": True, "one cff": True, "instancer": True}
+
+
+ARRAY_PROBE = """
+import json, sys
+from generator import engine
+engine.import_weasyprint()
+from cffi import cparser
+from weasyprint.text.ffi import ffi
+item = ffi.typeof("hb_codepoint_t")
+ffi.typeof("hb_codepoint_t[2]")  # the item's one parse for arrays
+parses = []
+parse = cparser.Parser._parse
+cparser.Parser._parse = lambda self, source: parses.append(source) or parse(self, source)
+arrays = [ffi.typeof(f"hb_codepoint_t[{n}]") for n in (57, 11, 1163, 1)]
+new_lengths = len(parses)
+arrays.append(ffi.typeof("unsigned int[3]"))
+filled = ffi.new("hb_codepoint_t[4]", [1, 2, 3, 4])
+print(json.dumps({"lengths": [a.length for a in arrays], "kinds": sorted({a.kind for a in arrays}),
+                  "items": [a.item is item for a in arrays[:4]] + [arrays[4].item is ffi.typeof("unsigned int")],
+                  "same type twice": ffi.typeof("hb_codepoint_t[57]") is arrays[0],
+                  "filled": list(filled), "size": ffi.sizeof(filled),
+                  "parses of new lengths": new_lengths, "parses in all": len(parses),
+                  "pointer still parsed": ffi.typeof("hb_codepoint_t *").kind}))
+"""
+
+
+def test_c_array_types_of_each_length_are_made_without_a_parse() -> None:
+    """engine._array_types_from_items: cffi makes ``T[n]`` from ``T`` (pycparser parses ``T`` once, not each length:
+    WeasyPrint allocates one array per font it subsets), the same types as cffi's own parse would give."""
+    done = subprocess.run([sys.executable, "-c", ARRAY_PROBE], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"lengths": [57, 11, 1163, 1, 3], "kinds": ["array"], "items": [True] * 5,
+                                       "same type twice": True, "filled": [1, 2, 3, 4], "size": 16,
+                                       # four new lengths: no parse; unsigned int's arrays: its own parse (and the
+                                       # one ffi.typeof("unsigned int") makes, cached by cffi apart)
+                                       "parses of new lengths": 0, "parses in all": 2,
+                                       "pointer still parsed": "pointer"}
