@@ -6,7 +6,7 @@ trailing newline, as an editor saves it) and waits for the PDF on disk to be rep
 time from the save to the new PDF is the figure, wall time as the writer lives it, with the
 rebuild's own time from the watcher's report line and the watcher's CPU time over the round
 (from /proc). ``make watch`` rebuilds the PDF, the EPUB and the web page, each written as soon
-as it has rendered, the PDF first once a build has taken under a second (watch.PAGED_FIRST_S);
+as it has rendered, the PDF first once it has rendered in under 1.5 s (watch.PAGED_FIRST_S);
 the PDF alone is measured too (``--formats pdf``).
 """
 

@@ -121,8 +121,8 @@ def citation_record(document: Document, formats: list[str], out_dir: Path) -> li
 
 def stages(formats: list[str], paged_first: bool = False) -> list[list[str]]:
     """The formats in the order a staged build writes them: each quick one alone, then the rest
-    together; or the rest first (``paged_first``: for a document whose whole build is quick, the
-    PDF is what its author waits for)."""
+    together; or the rest first (``paged_first``: for a document whose PDF is quick, the PDF is
+    what its author waits for)."""
     quick = [[name] for name in QUICK_FORMATS if name in formats]
     paged = [name for name in FORMATS if name in formats and name not in QUICK_FORMATS]
     rest = [paged] if paged else []

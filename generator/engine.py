@@ -134,8 +134,9 @@ def applies(patch: Patch) -> bool:
 # Start-up: WeasyPrint imported without a library search
 
 def import_weasyprint() -> None:
-    """Import WeasyPrint (once per process, before any other import of it) with fontTools'
-    subsetter and variable-font instancer loaded when first used (_defer_font_tools) and, on
+    """Import WeasyPrint (once per process, before any other import of it) with cffi's array
+    types made without a parse (ARRAY_TYPES), fontTools' subsetter and variable-font instancer
+    loaded when first used (_defer_font_tools) and, on
     Linux, ctypes' library search switched off (QUICK_IMPORT): each library is then opened by the
     first of its names the dynamic loader knows, "libpango-1.0.so.0", the same file the search
     finds. Should that fail (a library the loader finds only through the search), what was
@@ -198,13 +199,15 @@ def _real_attribute(name: str, stand_in: Any, attribute: str) -> Any:
     """An attribute of the real module ``name``, imported now in place of its stand-in."""
     if attribute.startswith("__"):  # the import system's and pickle's questions: the stand-in has no answer
         raise AttributeError(attribute)
-    if sys.modules.get(name) is stand_in:
+    replacing = sys.modules.get(name) is stand_in
+    if replacing:
         del sys.modules[name]
-        real = importlib.import_module(name)
+    real = importlib.import_module(name)
+    if replacing:
         for key, value in vars(stand_in).items():  # a submodule imported meanwhile was set on the stand-in
             if isinstance(value, type(real)) and not hasattr(real, key):
                 setattr(real, key, value)
-    return getattr(importlib.import_module(name), attribute)
+    return getattr(real, attribute)
 
 
 def _real_call(stand_in: Any, function: str, *args: Any, **kwargs: Any) -> Any:
@@ -279,9 +282,9 @@ def layout_tuning() -> Iterator[None]:
 # weasyprint/css/__init__.py) drops each element's declarations for the others as soon as that
 # element's own style is computed, which is when the first stylesheet is matched against the
 # next element, and whatever is left of them (the last element's) once it is done.
-PSEUDO_STYLES_ASKED = {"marker": ("list-item", "footnote", "note()"), "footnote-call": ("footnote", "note()"),
-                       "footnote-marker": ("footnote", "note()"), "note-call": ("footnote", "note()"),
-                       "note-marker": ("footnote", "note()"), "note-callback": ("footnote", "note()")}
+PSEUDO_STYLES_ASKED = frozenset(("marker", "footnote-call", "footnote-marker", "note-call", "note-marker",
+                                 "note-callback"))
+_MARKER_ONLY = frozenset(("marker",))
 
 
 @contextlib.contextmanager
@@ -318,10 +321,8 @@ def _pruning_style_for(style_for: type) -> type:
             previous, self._previous_element = self._previous_element, element.etree_element
             if previous is None:
                 return
-            cascaded, style = self._cascaded_styles, self._computed_styles.get((previous, None))
-            for kind, kinds in PSEUDO_STYLES_ASKED.items():
-                if (previous, kind) in cascaded and not asked_for(style, kinds):
-                    del cascaded[previous, kind]
+            for kind in PSEUDO_STYLES_ASKED - pseudo_styles_asked(self._computed_styles.get((previous, None))):
+                self._cascaded_styles.pop((previous, kind), None)
 
     return PruningStyleFor
 
@@ -351,19 +352,18 @@ def drop_unused_pseudo_styles(computed: dict[tuple[Any, Any], Any]) -> None:
     """Drop from WeasyPrint's computed styles, keyed (element, pseudo-element), those of a
     pseudo-element its element will not be asked for."""
     unused = [key for key in computed if key[1] in PSEUDO_STYLES_ASKED
-              and not asked_for(computed.get((key[0], None)), PSEUDO_STYLES_ASKED[key[1]])]
+              and key[1] not in pseudo_styles_asked(computed.get((key[0], None)))]
     for key in unused:
         del computed[key]
 
 
-def asked_for(style: Any, kinds: tuple[str, ...]) -> bool:
-    """Whether an element's computed style is of one of the kinds that get a pseudo-element's
-    box: a list item, a footnote, a note (no style: kept, as WeasyPrint would)."""
-    if style is None:
-        return True
-    return ("footnote" in kinds and style["float"] == "footnote") or \
-        ("note()" in kinds and style["position"][0] == "note()") or \
-        ("list-item" in kinds and "list-item" in style["display"])
+def pseudo_styles_asked(style: Any) -> frozenset[str]:
+    """Those of PSEUDO_STYLES_ASKED whose boxes an element of this computed style gets: all of
+    them for a footnote or a note (and with no style, as WeasyPrint would keep them), the
+    ::marker alone for a list item, none for the rest."""
+    if style is None or style["float"] == "footnote" or style["position"][0] == "note()":
+        return PSEUDO_STYLES_ASKED
+    return _MARKER_ONLY if "list-item" in style["display"] else frozenset()
 
 
 # WeasyPrint 70 keeps a CounterLookupItem for every box whose content waits for a page counter

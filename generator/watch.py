@@ -129,14 +129,13 @@ def rebuild(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Pat
 
     started = time.perf_counter()
 
-    written: list[str] = []
     ends: list[tuple[list[str], float]] = []  # each stage written, and when
 
     def staged(group: list[str]) -> None:
-        written.extend(group)
-        ends.append((group, time.perf_counter()))
-        if time.perf_counter() - started >= STAGE_REPORT_S:
-            later = [name for name in formats if name not in written]
+        now = time.perf_counter()
+        ends.append((group, now))
+        if now - started >= STAGE_REPORT_S:
+            later = [name for name in formats if name not in written_so_far(ends)]
             _report(f"wrote {built_names(slugs, group)}", started, cause, f"; {', '.join(later)} to follow")
 
     try:
@@ -154,8 +153,13 @@ def rebuild(source_dir: Path, slugs: list[str], formats: list[str], out_dir: Pat
         print(warning, file=sys.stderr, flush=True)
     verb = "built" if cause == "start" else "rebuilt"
     _report(f"{verb} {built_names(slugs, formats)}", started, cause)
-    ends.append(([name for name in formats if name not in written], time.perf_counter()))
+    ends.append(([name for name in formats if name not in written_so_far(ends)], time.perf_counter()))
     return paged_seconds(started, ends)
+
+
+def written_so_far(ends: list[tuple[list[str], float]]) -> list[str]:
+    """The formats of the stages written so far."""
+    return [name for group, _ in ends for name in group]
 
 
 def paged_seconds(started: float, ends: list[tuple[list[str], float]]) -> float:
