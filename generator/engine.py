@@ -99,12 +99,14 @@ ARRAY_TYPES = Patch("array types without a parse", "cffi", "cffi", "2.1",
                     "each length of a C array WeasyPrint allocates is parsed anew (2 ms each)")
 UNUSED_PSEUDO_STYLES = Patch("unused pseudo-element styles dropped", "WeasyPrint", "weasyprint", "70",
                              "every element keeps six pseudo-element styles it never uses (190 MB of a 300-page report)")
+FONT_FILES_WHEN_READ = Patch("font files copied when read", "WeasyPrint", "weasyprint", "70",
+                             "each font's whole file is copied into memory when it is first drawn (20 MB a CJK face)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, CITEPROC_FIXES)
+           QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, FONT_FILES_WHEN_READ, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -262,13 +264,70 @@ LAYOUT_GC_THRESHOLD = (10_000, 10, 10)
 def layout_tuning() -> Iterator[None]:
     """WeasyPrint with pydyf's page references cached, its target-counter() lookups indexed, the
     content that waits for page numbers settled between passes, the pseudo-element styles no box
-    will use dropped, and a calmer garbage collector.
+    will use dropped, font files copied only when read and a calmer garbage collector.
 
     tests/test_engine.py checks that the PDF's bytes are the same with and without this.
     """
     with cached_page_references(), indexed_targets(), settled_page_content(), unused_pseudo_styles_dropped(), \
-            calm_collector():
+            font_files_copied_when_read(), calm_collector():
         yield
+
+
+# WeasyPrint 70 copies the whole file of each font into a Python bytes object when it first draws
+# text in it (``Font.__init__`` in weasyprint/pdf/fonts.py: ``self.file_content =
+# get_hb_object_data(self.hb_face)``), reading every page of the file HarfBuzz has mapped. With
+# HarfBuzz's subsetter, which subsets every font WeasyPrint embeds, that copy is never read: the
+# subset (made from ``hb_face``) replaces it in ``Font.clean``. A CJK face is a collection of
+# 19-27 MB, and the Japanese fixture draws four of them (an oblique copy of the regular among
+# them): its peak was 231 MB, 99 MB without the copies. So the copy is made the first time
+# ``file_content`` is read (subsetting off, HarfBuzz's subsetter failing or missing: fontTools
+# then reads it), from the same face, which the Font keeps (it subsets from it).
+_NOT_COPIED = object()
+
+
+class _CopiedWhenRead:
+    """``Font.file_content``: the face's whole data, copied from HarfBuzz when first read."""
+
+    def __init__(self, copy: Callable[[Any], bytes | None]) -> None:
+        self.copy = copy
+
+    def __get__(self, font: Any, owner: type | None = None) -> Any:
+        if font is None:
+            return self
+        if "file_content" not in font.__dict__:
+            font.__dict__["file_content"] = self.copy(font.hb_face)
+        return font.__dict__["file_content"]
+
+    def __set__(self, font: Any, value: Any) -> None:
+        if value is _NOT_COPIED:
+            font.__dict__.pop("file_content", None)
+        else:
+            font.__dict__["file_content"] = value
+
+
+@contextlib.contextmanager
+def font_files_copied_when_read() -> Iterator[None]:
+    """WeasyPrint's fonts with their file copied when first read, not when first drawn (see above)."""
+    if not applies(FONT_FILES_WHEN_READ):
+        yield
+        return
+    from weasyprint.pdf import fonts
+
+    copy, original_init = fonts.get_hb_object_data, fonts.Font.__init__
+
+    def init(font: Any, *args: Any) -> None:
+        fonts.get_hb_object_data = lambda *_: _NOT_COPIED  # the one call __init__ makes: the whole file
+        try:
+            original_init(font, *args)
+        finally:
+            fonts.get_hb_object_data = copy
+
+    fonts.Font.__init__, fonts.Font.file_content = init, _CopiedWhenRead(copy)
+    try:
+        yield
+    finally:
+        fonts.Font.__init__ = original_init
+        del fonts.Font.file_content
 
 
 # WeasyPrint 70's user-agent stylesheet gives every element a ::marker, two ::footnote- and three

@@ -168,6 +168,42 @@ def test_only_the_pseudo_element_styles_a_box_is_made_of_are_kept(monkeypatch: p
     assert len(elements) >= 10  # html, head, title, style, body, p, spans, em, ol, li, div: all kept
 
 
+FONT_HTML = ('<html lang="en"><head><title>T</title><style>@page { size: 80mm 40mm }</style></head>'
+             '<body><p style="font-family: DejaVu Sans">A line of text</p></body></html>')
+
+
+def test_a_font_file_is_copied_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """engine.font_files_copied_when_read: WeasyPrint copies no font's whole file while subsetting (the only
+    copies are the subsets), copies it when a PDF embeds the whole font, gives the same bytes either way, and puts
+    Font back after the block."""
+    from weasyprint import HTML
+    from weasyprint.pdf import fonts
+
+    lengths: list[int] = []
+    real = fonts.get_hb_object_data
+
+    def copied(*args: Any) -> Any:
+        data = real(*args)
+        lengths.append(len(data or b""))
+        return data
+
+    monkeypatch.setattr(fonts, "get_hb_object_data", copied)
+    init = fonts.Font.__init__
+    for options in ({"pdf_variant": "pdf/ua-1"}, {"pdf_variant": "pdf/ua-1", "full_fonts": True}):
+        plain = HTML(string=FONT_HTML).write_pdf(**options)
+        whole = max(lengths)  # the face's file, copied by Font.__init__
+        lengths.clear()
+        with engine.font_files_copied_when_read():
+            when_read = HTML(string=FONT_HTML).write_pdf(**options)
+        assert when_read == plain
+        if options.get("full_fonts"):
+            assert lengths == [whole]  # copied once, when write_pdf embeds it
+        else:
+            assert lengths and max(lengths) < whole / 10  # the subset only
+        lengths.clear()
+    assert fonts.get_hb_object_data is copied and fonts.Font.__init__ is init and "file_content" not in vars(fonts.Font)
+
+
 def test_cached_page_references_follow_new_pages() -> None:
     """pydyf's page references, cached, still list every page added after the first read."""
     import pydyf
@@ -522,13 +558,14 @@ def patched_attributes() -> dict[str, object]:
     from weasyprint import layout
     from weasyprint.css.targets import TargetCollector
     from weasyprint.layout import inline
-    from weasyprint.pdf import metadata, stream, tags
+    from weasyprint.pdf import fonts, metadata, stream, tags
 
     logger = logging.getLogger(engine.PROGRESS_LOGGER)
     return {
         "weasyprint.pdf.stream.Stream.set_color": stream.Stream.__dict__["set_color"],
         "weasyprint.pdf.metadata.uuid4": metadata.uuid4,
         "weasyprint.pdf.tags._build_box_tree": tags._build_box_tree,
+        "weasyprint.pdf.fonts.Font": (fonts.Font.__init__, vars(fonts.Font).get("file_content"), fonts.get_hb_object_data),
         "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
         "weasyprint.layout.inline.split_first_line": inline.split_first_line,
         "weasyprint.layout.make_all_pages": layout.make_all_pages,
