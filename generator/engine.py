@@ -99,6 +99,8 @@ ARRAY_TYPES = Patch("array types without a parse", "cffi", "cffi", "2.1",
                     "each length of a C array WeasyPrint allocates is parsed anew (2 ms each)")
 UNUSED_PSEUDO_STYLES = Patch("unused pseudo-element styles dropped", "WeasyPrint", "weasyprint", "70",
                              "every element keeps six pseudo-element styles it never uses (190 MB of a 300-page report)")
+USES_BY_OFFSET = Patch("uses found by their offsets", "WeasyPrint", "weasyprint", "70",
+                       "each use of a term that is not a link keeps a span of its own (a larger layout)")
 FONT_FILES_WHEN_READ = Patch("font files copied when read", "WeasyPrint", "weasyprint", "70",
                              "each font's whole file is copied into memory when it is first drawn (20 MB a CJK face)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
@@ -106,7 +108,8 @@ CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
-           QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, FONT_FILES_WHEN_READ, CITEPROC_FIXES)
+           QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, FONT_FILES_WHEN_READ, USES_BY_OFFSET,
+           CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -809,20 +812,125 @@ def watched_pages(watcher: PageWatcher) -> Iterator[bool]:
         def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
             made = original(context, root_box, html, pages)
             number = 0
+            uses = UsePositions()
             while True:
                 watcher.before_page(root_box)
                 page = next(made, None)
                 if page is None:
                     return
                 number += 1
-                watcher.after_page(number, [box.style["anchor"] for box in page.descendants(placeholders=True)
-                                            if box.style["anchor"]])
+                anchors = [box.style["anchor"] for box in page.descendants(placeholders=True) if box.style["anchor"]]
+                watcher.after_page(number, anchors + uses.on_page(number, page))
                 yield page
 
         return make_all_pages
 
     with pages_made_through(watching):
         yield True
+
+
+# A use of a term the glossary does not link from has no element of its own in the print HTML:
+# a span around each split its paragraph's text into more boxes for WeasyPrint to lay out (about a
+# tenth of a report's build). Its page is found from the text instead. The element holding the
+# use's text (a ``p``, an ``em``, a footnote) carries ``data-uses="ANCHOR@OFFSET ..."``, OFFSET
+# counting the characters of that element's own text (its text and its children's tails) before
+# the use, as :func:`position_text` keeps them; WeasyPrint makes that text into text boxes whose
+# ``element`` is the element, split across lines and pages in order. Walking a page's text boxes
+# in order, each one's text is matched against the element's text at the place reached so far, so
+# the page holding each use's first character is known. What WeasyPrint changes in a text box is
+# folded away: white space (collapsed, dropped at line ends), case (``text-transform``), soft
+# hyphens, and the hyphen it adds where it hyphenates a word (``hyphenate-character``). Anything
+# else (generated text in the element's own boxes, ``::first-letter``, full-width transforms) makes
+# the text not match, and :attr:`UsePositions.failed` says so: the writer then lays the document
+# out with a span around each use (generator/writers/pdf.py).
+USES_ATTRIBUTE = "data-uses"
+
+
+# Every character str.isspace() is true of (tests/test_engine.py checks the list), and the soft hyphen.
+_NOT_COUNTED = dict.fromkeys([*range(0x9, 0xE), *range(0x1C, 0x21), 0x85, 0xA0, 0xAD, 0x1680, *range(0x2000, 0x200B),
+                              0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
+
+def position_text(text: str) -> str:
+    """Text as use offsets count it: case folded, without white space or soft hyphens."""
+    return text.casefold().translate(_NOT_COUNTED)
+
+
+class UsePositions:
+    """The page and text box of each use marked by ``data-uses``, as WeasyPrint's pages are made (see above)."""
+
+    def __init__(self) -> None:
+        self.placed: dict[str, tuple[int, Any]] = {}  # anchor → (page from 1, the text box of its first character)
+        self.failed = False
+        self._texts: dict[int, _ElementText] = {}  # by id() of WeasyPrint's element (kept alive by the entry)
+
+    def on_page(self, number: int, page: Any) -> list[str]:
+        """The anchors of the uses first seen on page ``number`` (its page box); page 1 starts anew
+        (a pass of WeasyPrint's lays the pages out again from the first)."""
+        from weasyprint.formatting_structure.boxes import TextBox
+
+        if number == 1:
+            self.placed, self._texts, self.failed = {}, {}, False
+        found: list[str] = []
+        for box in page.descendants(placeholders=True):
+            if not isinstance(box, TextBox):
+                continue
+            element = box.element
+            marks = element.get(USES_ATTRIBUTE) if element is not None and hasattr(element, "get") else None
+            if not marks or "::" in (box.element_tag or ""):  # generated text: ::marker, ::before
+                continue
+            text = self._texts.get(id(element))
+            if text is None:
+                text = self._texts[id(element)] = _ElementText(element, marks)
+            for anchor in text.advance(box.text, box.style["hyphenate_character"]):
+                if anchor not in self.placed:
+                    self.placed[anchor] = (number, box)
+                    found.append(anchor)
+            self.failed = self.failed or text.failed
+        return found
+
+    def on_pages(self, pages: list[Any]) -> UsePositions:
+        """Every marked use of a laid-out document's pages (WeasyPrint's Page objects)."""
+        for number, page in enumerate(pages, start=1):
+            self.on_page(number, page._page_box)
+        return self
+
+    def anchored(self, pages: list[Any], wanted: frozenset[str]) -> None:
+        """Make each wanted use an anchor of its page (``Page.anchors``, which write_pdf makes
+        destinations of and resolves links to), at its text box, as an element's id would be."""
+        for anchor in sorted(wanted & self.placed.keys()):
+            number, box = self.placed[anchor]
+            x, y, width, height = box.hit_area()
+            pages[number - 1].anchors.setdefault(anchor, (x, y, x + width, y + height))
+
+
+class _ElementText:
+    """One element's own text and its marked uses, matched against its text boxes in order."""
+
+    def __init__(self, element: Any, marks: str) -> None:
+        self.element = element
+        self.text = position_text("".join([element.text or "", *(child.tail or "" for child in element)]))
+        self.uses = sorted((int(offset), anchor) for anchor, offset in (mark.rsplit("@", 1) for mark in marks.split()))
+        self.reached = 0  # characters of self.text matched so far
+        self.next = 0  # the first use not yet found
+        self.failed = False
+
+    def advance(self, box_text: str, hyphen: str) -> list[str]:
+        """The uses whose first character is in this text box; ``failed`` if its text is not what comes next."""
+        if self.reached >= len(self.text) or self.failed:
+            return []  # all seen: a repeat (a table's header row on its next page)
+        piece, added = position_text(box_text), position_text(hyphen or "")
+        if not self.text.startswith(piece, self.reached):
+            if not (added and piece.endswith(added) and self.text.startswith(piece[:-len(added)], self.reached)):
+                self.failed = True
+                return []
+            piece = piece[:-len(added)]
+        self.reached += len(piece)
+        found = []
+        while self.next < len(self.uses) and self.uses[self.next][0] < self.reached:
+            found.append(self.uses[self.next][1])
+            self.next += 1
+        return found
 
 
 def boxes_in(root_box: Any, anchor: str, class_name: str) -> list[Any]:

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import io
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,93 @@ def test_a_font_file_is_copied_only_when_read(monkeypatch: pytest.MonkeyPatch) -
             assert lengths and max(lengths) < whole / 10  # the subset only
         lengths.clear()
     assert fonts.get_hb_object_data is copied and fonts.Font.__init__ is init and "file_content" not in vars(fonts.Font)
+
+
+WORDS = ("the", "committee's", "counterparty", "assessment", "considered", "interoperability,", "accountability", "and",
+         "the", "extraordinarily", "comprehensive", "documentation", "of", "provisioning", "arrangements")
+USES_CSS = """@page { size: 70mm 60mm; margin: 6mm }
+body { font: 9pt/1.3 "DejaVu Serif"; hyphens: auto; text-align: justify; hyphenate-character: "-" }
+.caps { text-transform: uppercase } .note { float: footnote } table { width: 100% }"""
+
+
+def uses_html(extra_css: str = "") -> str:
+    """A document whose uses of terms (spans of class term-use, ids u1, u2, ..., each a word found nowhere else: zq001,
+    zq002, ...) fall on many pages: long hyphenated paragraphs, an emphasis, no-break spaces, an upper-cased paragraph
+    with a ß before its uses, a footnote, a table header row drawn again on its next page."""
+    counter = iter(range(1, 10_000))
+
+    def use() -> str:
+        number = next(counter)
+        return f'<span class="term-use" id="u{number}">zq{number:03}</span>'
+
+    def paragraph(words: int, every: int) -> str:
+        return " ".join(f"{WORDS[index % len(WORDS)]} {use()}" if index % every == 3 else WORDS[index % len(WORDS)]
+                        for index in range(words))
+
+    rows = "".join(f"<tr><td>{paragraph(6, 4)}</td></tr>" for _ in range(30))
+    return (f'<html lang="en"><head><title>T</title><style>{USES_CSS}{extra_css}</style></head><body>'
+            f"<p>{paragraph(160, 5)} <em>with {use()} in it</em>\u00a0{use()}.</p>"
+            f'<p class="caps">Die Straße {use()} {paragraph(40, 7)}</p>'
+            f'<p>{paragraph(30, 6)}<span class="note">Its {use()} and {paragraph(12, 5)}.</span> {paragraph(90, 4)}</p>'
+            f"<table><thead><tr><th>The {use()}</th></tr></thead><tbody>{rows}</tbody></table></body></html>")
+
+
+def test_uses_marked_by_their_offsets_are_found_on_the_pages_that_show_them() -> None:
+    """pdf.mark_uses takes out each use's span and marks its element with the use's offset; engine.UsePositions then
+    finds each use on the first page whose text shows it, after hyphenated lines and page breaks, upper-cased after a
+    ß, after a no-break space, in a footnote and in a header row drawn again; and makes an anchor of the uses asked
+    for, at their text box."""
+    from weasyprint import HTML
+
+    from generator.writers.pdf import mark_uses
+
+    spans = uses_html()
+    tree = etree.HTML(spans)
+    mark_uses(tree)
+    marked = etree.tostring(tree, encoding="unicode", method="html")
+    assert 'class="term-use"' not in marked and marked.count(engine.USES_ATTRIBUTE) >= 8
+    with engine.layout_tuning(), engine.hanging_trailing_spaces():
+        rendered = HTML(string=marked).render()
+    texts = [" ".join(box.text for box in page._page_box.descendants() if isinstance(getattr(box, "text", None), str))
+             for page in rendered.pages]
+    words = {f"u{int(word[2:])}" for word in re.findall(r"zq\d{3}", spans)}
+    shown = {anchor: next(number for number, text in enumerate(texts, start=1) if f"zq{int(anchor[1:]):03}" in text.lower())
+             for anchor in words}
+    assert any(text.rstrip().endswith("-") for page in rendered.pages for text in
+               (box.text for box in page._page_box.descendants() if isinstance(getattr(box, "text", None), str)))
+    uses = engine.UsePositions().on_pages(rendered.pages)
+    assert not uses.failed
+    assert {anchor: number for anchor, (number, _) in uses.placed.items()} == shown
+    assert len(shown) > 100 and len(set(shown.values())) == len(rendered.pages) >= 10
+    assert any("DIE STRASSE" in text for text in texts)  # upper-cased: one character became two
+    last = max(shown, key=shown.__getitem__)
+    wanted = frozenset({"u1", last})
+    uses.anchored(rendered.pages, wanted)
+    assert {anchor for page in rendered.pages for anchor in page.anchors} == wanted
+    for anchor in wanted:
+        number, box = uses.placed[anchor]
+        assert rendered.pages[number - 1].anchors[anchor][:2] == box.hit_area()[:2]
+
+
+@pytest.mark.parametrize("css", ["p::first-letter { font-weight: bold }", ".caps { text-transform: full-width }"])
+def test_text_that_is_not_the_elements_own_fails_the_positions(css: str) -> None:
+    """A first letter boxed apart, or characters WeasyPrint transforms into others: the text boxes do not match the
+    element's text, and UsePositions says so (the writer then lays the document out with spans)."""
+    from weasyprint import HTML
+
+    from generator.writers.pdf import mark_uses
+
+    tree = etree.HTML(uses_html(css))
+    mark_uses(tree)
+    rendered = HTML(string=etree.tostring(tree, encoding="unicode", method="html")).render()
+    assert engine.UsePositions().on_pages(rendered.pages).failed
+
+
+def test_position_text_drops_what_white_space_processing_and_hyphenation_change() -> None:
+    """Case folded, every character str.isspace() is true of and the soft hyphen left out."""
+    dropped = {chr(code) for code in range(0x110000) if engine.position_text(chr(code)) == ""}
+    assert dropped == {chr(code) for code in range(0x110000) if chr(code).isspace()} | {"\u00ad"}
+    assert engine.position_text(" Straße\u00a0a\u00adb\n") == "strasseab"
 
 
 def test_cached_page_references_follow_new_pages() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +22,7 @@ from generator.markdown import render_chapter
 from generator.templates import make_environment
 from generator.tree import Fragment
 from generator.writers import BuildOptions, WriteContext
-from generator.writers.pdf import MARGIN_BOXES, PdfWriter, add_link_notes, page_targets
+from generator.writers.pdf import MARGIN_BOXES, PdfWriter, add_link_notes, marked_uses, page_targets
 from tests.conftest import FIXTURES, SEED, SOURCE, run_generator
 from tests.helpers import squash
 
@@ -229,44 +231,62 @@ def collapsed(pages: list[int]) -> str:
 
 
 def final_use_pages(source: Path, slug: str, options: BuildOptions, out: Path,
-                    monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], int]:
-    """The page of every use of a term in the layout the PDF keeps, and its page count: laid out
-    in-process from the same HTML with every use's anchor kept (the writer drops those no glossary
-    number links to; an id changes nothing in a layout)."""
+                    monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, int], list[str]]:
+    """The page of every use of a term in the layout the PDF keeps, and the text of each of its
+    pages: laid out in-process from the same HTML but with a span and an id around every use
+    (the writer drops the ids no glossary number links to and marks the other uses by their
+    offsets, engine.UsePositions), so that WeasyPrint's own anchors give the pages; the caller
+    checks that the pages hold the same text as the PDF's."""
     import generator.writers.pdf as pdf_writer
 
     document = check(source, [slug])[0]
     ctx = WriteContext(document, make_environment(document.root, document_labels(document)), options, out)
     writer = PdfWriter()
+    writer.spans = True
     pages = writer.use_pages(ctx, writer.html(ctx, {}, finding_pages=True))
     monkeypatch.setattr(pdf_writer, "unlinked_use_anchors", lambda glossary, pages: frozenset())
     markup = writer.html(ctx, pages)
     with writer.rendering(ctx):
         rendered = writer.html_document(ctx, markup).render(**writer.options(ctx))
+        texts = [page_text(page) for page in PdfReader(io.BytesIO(rendered.write_pdf(**writer.options(ctx)))).pages]
     uses = use_anchors(document.glossary)
     found = {anchor: n for n, page in enumerate(rendered.pages, start=1) for anchor in page.anchors if anchor in uses}
-    return found, len(rendered.pages)
+    return found, texts
 
 
-@pytest.mark.parametrize("which", ["seed", "letter", "report", "fixture"])
+def page_text(page: Any) -> str:
+    """A PDF page's text without its white space."""
+    return re.sub(r"\s+", "", page.extract_text() or "")
+
+
+@pytest.mark.parametrize("which", ["seed", "letter", "report", "fixture", "first-letter"])
 def test_glossary_lists_each_page_holding_a_use_once_with_ranges(
         which: str, seed_pdf: Path, letter_pdf: Path, report_pdf: Path, fixture_pdf: Path,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each entry prints exactly the pages that hold its uses (in the kept layout, every anchor
     kept), each once, consecutive ones as a range, and each number links to the first use of the
-    term on its page: the PDF keeps a destination for exactly those uses."""
-    pdf = {"seed": seed_pdf, "letter": letter_pdf, "report": report_pdf, "fixture": fixture_pdf}[which]
+    term on its page: the PDF keeps a destination for exactly those uses. With a stylesheet whose
+    first letters are boxes of their own, where the uses cannot be found from their offsets, the
+    document is laid out with a span around each use, and the numbers are as right."""
     source, slug = (FIXTURES, PRINT_FIXTURE) if which == "fixture" else (SOURCE, SEED)
-    if which == "report":
+    if which in ("report", "first-letter"):
         source = tmp_path / "source"
         shutil.copytree(SOURCE / SEED, source / SEED)
         with (source / SEED / "document.yaml").open("a", encoding="utf-8") as meta:
-            meta.write("layout: report\n")
+            meta.write("layout: report\n" if which == "report" else "")
+    if which == "first-letter":
+        (source / SEED / "templates" / "print").mkdir(parents=True)
+        (source / SEED / "templates" / "print" / "theme.css").write_text("p::first-letter { font-weight: 600 }\n")
+        first_letter_pdf = _build(tmp_path / "built", SEED, "--source", str(source), "--keep-html")
+        kept = first_letter_pdf.with_suffix(".print.html").read_text(encoding="utf-8")
+        assert 'class="term-use"' in kept and "data-uses" not in kept  # laid out with spans
+    pdf = {"seed": seed_pdf, "letter": letter_pdf, "report": report_pdf, "fixture": fixture_pdf}.get(which) \
+        or first_letter_pdf
     options = BuildOptions(paper="letter" if which == "letter" else "a4")
-    use_page, page_count = final_use_pages(source, slug, options, tmp_path / "out", monkeypatch)
+    use_page, texts = final_use_pages(source, slug, options, tmp_path / "out", monkeypatch)
     (document,) = check(source, [slug])
     reader = PdfReader(str(pdf))
-    assert len(reader.pages) == page_count  # the in-process layout is the command's
+    assert [page_text(page) for page in reader.pages] == texts  # the in-process layout's pages are the command's
     entries = [e for _letter, group in glossary_groups(document.glossary) for e in group if e.uses]
     expected = [sorted({use_page[use.anchor] for use in e.uses}) for e in entries]
     assert printed_glossary_pages(reader) == expected
@@ -604,21 +624,26 @@ def test_a_document_without_cross_references_is_laid_out_once(slug: str, layouts
 
 
 def test_the_kept_layout_drops_the_anchors_no_glossary_number_links_to(tmp_path: Path) -> None:
-    """The second layout's HTML keeps an id on the uses the glossary's page numbers link to (the
-    first use on each page), and no other use's; every link in it has its target, and the term
-    uses are as many as before (only the ids go)."""
+    """The second layout's HTML keeps an id on the links to the glossary the glossary's page
+    numbers link to (the first use on each page), and no other link's; every other use has no
+    element, only its mark (engine.UsePositions), in both layouts; every link in it has its
+    target or a mark; and the term uses are as many as before (only the ids go)."""
     ctx = _context(SOURCE, SEED, tmp_path)
     writer = PdfWriter()
     pages = writer.use_pages(ctx, writer.html(ctx, {}, finding_pages=True))
-    first, kept = (etree.HTML(writer.html(ctx, given)) for given in ({}, pages))
+    first_html, kept_html = (writer.html(ctx, given) for given in ({}, pages))
+    first, kept = etree.HTML(first_html), etree.HTML(kept_html)
     uses = use_anchors(ctx.document.glossary)
+    marked = marked_uses(first_html)
     ids_first = {e.get("id") for e in first.iter() if e.get("id") in uses}
     ids_kept = {e.get("id") for e in kept.iter() if e.get("id") in uses}
-    assert ids_first == uses
-    dropped = uses - ids_kept
-    assert dropped and dropped == unlinked_use_anchors(ctx.document.glossary, pages)
+    assert marked and ids_first and not marked & ids_first and ids_first | marked == uses
+    assert marked_uses(kept_html) == marked
+    assert not first.xpath("//*[contains(@class, 'term-use')]")
+    dropped = uses - ids_kept - marked
+    assert dropped and dropped == unlinked_use_anchors(ctx.document.glossary, pages) - marked
     hrefs = {a.get("href")[1:] for a in kept.iter("a") if (a.get("href") or "").startswith("#")}
-    assert ids_kept == hrefs & uses  # kept exactly where a glossary number points
-    assert hrefs <= {e.get("id") for e in kept.iter() if e.get("id")}
-    count = "count(//*[contains(concat(' ', @class, ' '), ' glossref ') or contains(@class, 'term-use')])"
+    assert ids_kept == (hrefs & uses) - marked  # kept exactly where a glossary number points
+    assert hrefs <= {e.get("id") for e in kept.iter() if e.get("id")} | marked
+    count = "count(//*[contains(concat(' ', @class, ' '), ' glossref ')])"
     assert first.xpath(count) == kept.xpath(count)

@@ -28,7 +28,10 @@ The first layout is lean (no margin boxes, the glossary's first entry only, noth
 is skipped when nothing needs its pages, and, for a long report on two cores, is made in two
 halves side by side (segments.py); the kept layout checks the pages of the anchors it links to
 and, should one have moved, the first layout is made again whole. The kept layout's HTML keeps
-an id only on the uses the glossary links to.
+an id only on the uses the glossary links to. A use that is not a link has no element: its
+element's text carries its offset (mark_uses), its page is read from the layout's text boxes
+(engine.UsePositions) and, where the glossary links to it, it is made an anchor at its text;
+where the text cannot show it, the document is laid out again with a span around each use.
 
 A rebuild tries the pages its document's last build found (generator/cache.py) and makes no
 first layout when they still hold: the document is laid out at once with those pages, every
@@ -59,8 +62,9 @@ from markupsafe import Markup
 
 from generator.cache import pages_entry, read_pages, write_pages
 from generator.code import styled_in_print
-from generator.engine import (PAGES_AS_LAID_OUT, applies, hanging_trailing_spaces, layout_tuning, licence_in_xmp,
-                              missing_glyphs, notes_and_whole_tables, preload_hyphenation, watched_pages)
+from generator.engine import (PAGES_AS_LAID_OUT, USES_ATTRIBUTE, USES_BY_OFFSET, UsePositions, applies,
+                              hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs,
+                              notes_and_whole_tables, position_text, preload_hyphenation, watched_pages)
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, unlinked_use_anchors, use_anchors
@@ -91,6 +95,12 @@ MARGIN_BOXES = tuple(f"{edge}-{part}" for edge in ("top", "bottom") for part in 
     + tuple(f"{side}-{part}" for side in ("left", "right") for part in ("top", "middle", "bottom"))
 REFERENCE_ID = "-xref"  # a cross-reference's id in print, ch2-xref1: the first layout finds its page
 _ID = re.compile(r'\sid="([^"]*)"')
+_USES = re.compile(USES_ATTRIBUTE + r'="([^"]*)"')
+
+
+class UsesNotPlaced(Exception):
+    """A layout's text does not show where the uses marked by their offsets are (engine.UsePositions):
+    the document is laid out again with a span around each use."""
 
 
 class PagesMoved(Exception):
@@ -115,6 +125,7 @@ class PdfWriter:
     """Renders ``print/document.html`` and its stylesheet into a tagged PDF."""
 
     name = "pdf"
+    spans = False  # a span around each use of a term that is not a link, not its offset (laid_out sets it)
 
     def output_path(self, ctx: WriteContext) -> Path:
         """``<out>/<slug>.pdf``, ``<slug>-letter.pdf`` on Letter, ``-marks`` with crop marks."""
@@ -133,6 +144,20 @@ class PdfWriter:
         return self.laid_out(ctx)[1]
 
     def laid_out(self, ctx: WriteContext) -> tuple[str, bytes]:
+        """The final HTML and its PDF, found with each use of a term marked by its offset in its
+        element's text or, should a layout's text not show where a use is, with a span around each."""
+        if applies(USES_BY_OFFSET):
+            try:
+                return self.laid_out_with_pages(ctx)
+            except UsesNotPlaced:
+                pass
+        self.spans = True
+        try:
+            return self.laid_out_with_pages(ctx)
+        finally:
+            self.spans = False
+
+    def laid_out_with_pages(self, ctx: WriteContext) -> tuple[str, bytes]:
         """The final HTML and its PDF: a first layout finds the page of each use of a term, the second is kept.
 
         A first layout made in halves (segments.py) is checked against the kept one: should a page
@@ -193,12 +218,14 @@ class PdfWriter:
         guess = read_pages(entry)
         if guess is None:
             return None
-        blank, kept = print_markup(ctx.document, {}), print_markup(ctx.document, guess, keep_ids=True)
+        blank = print_markup(ctx.document, {}, spans=self.spans)
+        kept = print_markup(ctx.document, guess, keep_ids=True, spans=self.spans)
         if kept.bodies != blank.bodies:
             return None
         finds = first_layout_finds(ctx.document)
         lean = self.html(ctx, {}, finding_pages=True, markup=blank)
-        seen = frozenset(anchor for anchor in map(html_text.unescape, _ID.findall(lean)) if finds(anchor))
+        seen = frozenset(anchor for anchor in map(html_text.unescape, _ID.findall(lean)) if finds(anchor)) \
+            | marked_uses(lean)
         try:
             pdf = self.layout(ctx, self.html(ctx, guess, markup=kept),
                               guess=Guess(guess, seen, unlinked_use_anchors(ctx.document.glossary, guess)))
@@ -221,13 +248,15 @@ class PdfWriter:
         plan = page_plan(ctx.document)
         if not (template.filename or "").startswith(str(PROJECT_TEMPLATES)) or not splits(ctx.document, plan):
             return None
-        blank = print_markup(ctx.document, {})
+        blank = print_markup(ctx.document, {}, spans=self.spans)
         halves = segments(ctx.document, plan, blank.bodies)
         if halves is None:
             return None
         first, second = (self.html(ctx, {}, finding_pages=True, segment=half, markup=blank) for half in halves)
-        (first_pages, count), (second_pages, _) = side_by_side(lambda: self.anchor_pages(ctx, first),
-                                                               lambda: self.anchor_pages(ctx, second))
+        found = side_by_side(lambda: self.anchor_pages_if_placed(ctx, first), lambda: self.anchor_pages_if_placed(ctx, second))
+        if None in found:
+            raise UsesNotPlaced()
+        (first_pages, count), (second_pages, _) = found  # type: ignore[misc]
         return {**first_pages, **{anchor: count + page for anchor, page in second_pages.items()}}
 
     def html(self, ctx: WriteContext, pages: dict[str, int], finding_pages: bool = False,
@@ -249,13 +278,21 @@ class PdfWriter:
                                finding_pages=finding_pages, all_uses=all_uses, margin_boxes=MARGIN_BOXES, segment=segment,
                                page_numbers={} if reference_anchors(ctx.document) else pages,
                                plan=page_plan(ctx.document), paper=page_size(ctx), profile_url=PROFILE_URL,
-                               markup=markup or print_markup(ctx.document, pages))
+                               markup=markup or print_markup(ctx.document, pages, spans=self.spans))
         checked_template_pictures(html, ctx.document, ctx.env, "print/document.html", picture_names(ctx.document))  # WeasyPrint's fetcher reads them
         return html
 
     def use_pages(self, ctx: WriteContext, markup: str) -> dict[str, int]:
         """The page (from 1) of every use of a term, in a layout of ``markup``."""
         return self.anchor_pages(ctx, markup)[0]
+
+    def anchor_pages_if_placed(self, ctx: WriteContext, markup: str) -> tuple[dict[str, int], int] | None:
+        """:meth:`anchor_pages`, or None where the uses are not placed (a half laid out in a child
+        process, whose exceptions reach this one as text)."""
+        try:
+            return self.anchor_pages(ctx, markup)
+        except UsesNotPlaced:
+            return None
 
     def anchor_pages(self, ctx: WriteContext, markup: str) -> tuple[dict[str, int], int]:
         """The page (from 1) of every use of a term and cross-reference target in a layout of
@@ -282,12 +319,14 @@ class PdfWriter:
         with self.rendering(ctx), missing_glyphs() as missing:  # subsetting reads the epoch
             with watched_pages(watcher) if watcher is not None else nullcontext():
                 rendered = self.rendered(ctx, markup)
-            if expected is not None and moved_anchors(rendered, expected):
+            uses = placed_uses(rendered, markup)
+            if expected is not None and moved_anchors(rendered, expected, uses):
                 raise PagesMoved()
             if watcher is not None:
                 guess = watched_guess(ctx.document, watcher)
             if guess is not None:
-                confirm_guess(rendered, guess)
+                confirm_guess(rendered, guess, uses)
+            uses.anchored(rendered.pages, internal_targets(rendered))
             refuse_attachments(rendered)
             rendered.metadata.modified = build_time(ctx.document).strftime("%Y-%m-%dT%H:%M:%SZ")
             licence = ctx.document.meta.licence  # the licence, where PDF readers and asset managers look for it
@@ -330,15 +369,40 @@ class PdfWriter:
             yield
 
 
-def pages_of(rendered: Any, wanted: Callable[[str], bool]) -> dict[str, int]:
-    """The page (from 1) of each wanted anchor of a laid-out document; an anchor split over two
-    pages counts on the first, where WeasyPrint's links to it go and its target-counter() looks."""
+def pages_of(rendered: Any, wanted: Callable[[str], bool], uses: UsePositions | None = None) -> dict[str, int]:
+    """The page (from 1) of each wanted anchor of a laid-out document, an element's id or a use
+    marked by its offset (``uses``: those already placed in it); an anchor split over two pages
+    counts on the first, where WeasyPrint's links to it go and its target-counter() looks."""
     found: dict[str, int] = {}
     for number, page in enumerate(rendered.pages, start=1):
         for anchor in page.anchors:
             if anchor not in found and wanted(anchor):
                 found[anchor] = number
+    for anchor, (number, _) in (uses or placed_uses(rendered)).placed.items():
+        if wanted(anchor):
+            found.setdefault(anchor, number)
     return found
+
+
+def placed_uses(rendered: Any, markup: str | None = None) -> UsePositions:
+    """The page and text box of every use marked by its offset in a laid-out document (none where
+    ``markup``, its HTML, marks none); UsesNotPlaced where its text does not show them."""
+    uses = UsePositions()
+    if markup is not None and USES_ATTRIBUTE not in markup:
+        return uses
+    if uses.on_pages(rendered.pages).failed:
+        raise UsesNotPlaced()
+    return uses
+
+
+def marked_uses(markup: str) -> frozenset[str]:
+    """The anchors of the uses an HTML marks by their offsets."""
+    return frozenset(mark.rsplit("@", 1)[0] for marks in _USES.findall(markup) for mark in html_text.unescape(marks).split())
+
+
+def internal_targets(rendered: Any) -> frozenset[str]:
+    """The anchors a laid-out document's links go to."""
+    return frozenset(target for page in rendered.pages for kind, target, *_ in page.links if kind == "internal")
 
 
 def own_print_markup(document: Document) -> bool:
@@ -361,11 +425,11 @@ def first_layout_finds(document: Document) -> Callable[[str], bool]:
     return lambda anchor: anchor in targets or REFERENCE_ID in anchor
 
 
-def confirm_guess(rendered: Any, guess: Guess) -> None:
+def confirm_guess(rendered: Any, guess: Guess, uses: UsePositions | None = None) -> None:
     """PagesMoved, with the pages found, unless a laid-out document has every anchor the first
     layout would find on the page guessed; then drop the anchors kept only to check that, so that
     the PDF is the one laid out without them (an id is an anchor and a PDF destination, and no more)."""
-    found = pages_of(rendered, guess.seen.__contains__)
+    found = pages_of(rendered, guess.seen.__contains__, uses)
     if found != guess.pages:
         raise PagesMoved(found)
     for page in rendered.pages:
@@ -382,9 +446,10 @@ def watched_guess(document: Document, watcher: GlossaryPages) -> Guess:
     return Guess(pages, frozenset(watcher.entries), unlinked_use_anchors(document.glossary, pages))
 
 
-def moved_anchors(rendered: Any, expected: dict[str, int]) -> list[str]:
+def moved_anchors(rendered: Any, expected: dict[str, int], uses: UsePositions | None = None) -> list[str]:
     """The anchors of ``expected`` (anchor → page) that a laid-out document has on another page."""
-    return [anchor for anchor, number in pages_of(rendered, expected.__contains__).items() if expected[anchor] != number]
+    return [anchor for anchor, number in pages_of(rendered, expected.__contains__, uses).items()
+            if expected[anchor] != number]
 
 
 def page_size(ctx: WriteContext) -> str:
@@ -420,15 +485,16 @@ def link_targets(document: Document, labels: Labels) -> dict[str, str]:
     return targets
 
 
-def print_markup(document: Document, pages: dict[str, int] | None = None, keep_ids: bool = False) -> ContentMarkup:
+def print_markup(document: Document, pages: dict[str, int] | None = None, keep_ids: bool = False,
+                 spans: bool = False) -> ContentMarkup:
     """Every piece of content, transformed for print and serialised as HTML (``pages``: see PdfWriter.html);
-    ``keep_ids``: the id of every use of a term kept, linked or not."""
+    ``keep_ids``: the id of every use of a term kept, linked or not; ``spans``: see print_body."""
     labels = document_labels(document)
     unlinked = frozenset() if keep_ids else unlinked_use_anchors(document.glossary, pages or {})
     plain = not own_print_styles(document)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
-        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked, plain))) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked, plain, spans))) for c in document.chapters},
         notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
@@ -436,12 +502,13 @@ def print_markup(document: Document, pages: dict[str, int] | None = None, keep_i
 
 
 def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: Labels | None = None,
-               unlinked: frozenset[str] = frozenset(), plain_tokens: bool = False) -> Element:
+               unlinked: frozenset[str] = frozenset(), plain_tokens: bool = False, spans: bool = False) -> Element:
     """A chapter's body for print: numbered headings, link notes, footnotes in place, references' pages.
 
     Every use of a term keeps its anchor for the first layout, which finds the page of each
     (use_pages); the second drops the ``unlinked`` ones, which no glossary number links to.
-    ``plain_tokens``: the spans of code tokens print.css draws as plain code are left out.
+    A use that is not a link loses its span, its place kept as an offset (mark_uses), unless
+    ``spans``. ``plain_tokens``: the spans of code tokens print.css draws as plain code are left out.
     """
     body = chapter.body.copy()
     number_headings(body, heading_numbers(chapter))
@@ -452,8 +519,31 @@ def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: La
     place_footnotes(body, chapter)
     if labels is not None:
         add_reference_pages(body, chapter, pages or {}, labels)
+    if not spans:
+        mark_uses(body)
     drop_ids(body, unlinked)
     return body
+
+
+def mark_uses(root: Element) -> None:
+    """Replace the span of each use of a term that is not a link by its text, the element that
+    holds it marked with the use's anchor and offset in that element's own text
+    (``data-uses="ch1-aws-2@17"``, see engine.UsePositions): the layout has fewer boxes to make."""
+    for element in root.iter():
+        if USES_ATTRIBUTE in element.attrib:
+            del element.attrib[USES_ATTRIBUTE]  # never the author's: the sanitiser keeps no data- attribute
+    holders = {id(span.getparent()): span.getparent() for span in root.iter("span") if span.get("class") == "term-use"}
+    for holder in holders.values():
+        reached, marks, uses = len(position_text(holder.text or "")), [], []
+        for child in holder:
+            if child.tag == "span" and child.get("class") == "term-use":
+                marks.append(f"{child.get('id')}@{reached}")
+                uses.append(child)
+                reached += len(position_text(child.text or ""))
+            reached += len(position_text(child.tail or ""))
+        holder.set(USES_ATTRIBUTE, " ".join(marks))
+        for use in uses:
+            unwrap(use)
 
 
 def own_print_styles(document: Document) -> bool:
