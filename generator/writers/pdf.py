@@ -253,7 +253,8 @@ class PdfWriter:
         if halves is None:
             return None
         first, second = (self.html(ctx, {}, finding_pages=True, segment=half, markup=blank) for half in halves)
-        found = side_by_side(lambda: self.anchor_pages_if_placed(ctx, first), lambda: self.anchor_pages_if_placed(ctx, second))
+        found = side_by_side(lambda: self.anchor_pages_if_placed(ctx, first),
+                             lambda: self.anchor_pages_if_placed(ctx, second))
         if None in found:
             raise UsesNotPlaced()
         (first_pages, count), (second_pages, _) = found  # type: ignore[misc]
@@ -397,7 +398,8 @@ def placed_uses(rendered: Any, markup: str | None = None) -> UsePositions:
 
 def marked_uses(markup: str) -> frozenset[str]:
     """The anchors of the uses an HTML marks by their offsets."""
-    return frozenset(mark.rsplit("@", 1)[0] for marks in _USES.findall(markup) for mark in html_text.unescape(marks).split())
+    return frozenset(mark.rsplit("@", 1)[0] for marks in _USES.findall(markup)
+                     for mark in html_text.unescape(marks).split())
 
 
 def internal_targets(rendered: Any) -> frozenset[str]:
@@ -494,7 +496,8 @@ def print_markup(document: Document, pages: dict[str, int] | None = None, keep_i
     plain = not own_print_styles(document)
     return ContentMarkup(
         titles={c.id: Markup(to_html(c.title_markup.root)) for c in document.chapters},
-        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked, plain, spans))) for c in document.chapters},
+        bodies={c.id: Markup(to_html(print_body(c, pages or {}, labels, unlinked, plain, spans)))
+                for c in document.chapters},
         notes={}, note_blocks={},  # each note's text is inside its chapter's body, where it is called
         definitions={e.id: Markup(to_html(e.definition.root)) for e in document.glossary},
         summary=[Markup(to_html(point.root)) for point in document.meta.summary],
