@@ -623,6 +623,23 @@ def test_a_document_without_cross_references_is_laid_out_once(slug: str, layouts
     assert len(made) == layouts
 
 
+def test_a_use_right_inside_the_body_keeps_its_span_and_the_others_are_marked() -> None:
+    """mark_uses: a use whose text lies right in the body's container (between raw HTML blocks, as CommonMark's
+    example 13 groups give) keeps its span and id, since the container is not written out as an element; a use in a
+    paragraph becomes its text, the paragraph marked with its anchor and offset in its own text (white space not counted)."""
+    from generator.tree import CONTAINER, to_html
+    from generator.writers.pdf import mark_uses
+
+    root = etree.fromstring(f'<{CONTAINER}><div>raw</div> then <span class="term-use" id="c-g-bar-1">bar</span>'
+                            f'<p>A  <em>b</em> c <span class="term-use" id="c-g-bar-2">bar</span>.</p></{CONTAINER}>')
+    mark_uses(root)
+    html = to_html(root)
+    assert html.startswith("<div>raw</div> then <span")
+    assert '<span class="term-use" id="c-g-bar-1">bar</span>' in html
+    assert '<p data-uses="c-g-bar-2@2">A  <em>b</em> c bar.</p>' in html  # "A", " c ": the em's text is its own
+    assert marked_uses(html) == {"c-g-bar-2"}
+
+
 def test_the_kept_layout_drops_the_anchors_no_glossary_number_links_to(tmp_path: Path) -> None:
     """The second layout's HTML keeps an id on the links to the glossary the glossary's page
     numbers link to (the first use on each page), and no other link's; every other use has no

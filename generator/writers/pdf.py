@@ -531,11 +531,15 @@ def print_body(chapter: Chapter, pages: dict[str, int] | None = None, labels: La
 def mark_uses(root: Element) -> None:
     """Replace the span of each use of a term that is not a link by its text, the element that
     holds it marked with the use's anchor and offset in that element's own text
-    (``data-uses="ch1-aws-2@17"``, see engine.UsePositions): the layout has fewer boxes to make."""
+    (``data-uses="ch1-aws-2@17"``, see engine.UsePositions): the layout has fewer boxes to make.
+    ``root`` is the body's container, which is not written out as an element."""
     for element in root.iter():
         if USES_ATTRIBUTE in element.attrib:
             del element.attrib[USES_ATTRIBUTE]  # never the author's: the sanitiser keeps no data- attribute
-    holders = {id(span.getparent()): span.getparent() for span in root.iter("span") if span.get("class") == "term-use"}
+    # Text right inside the body's container (between raw HTML blocks) has no element of its own
+    # in the HTML: those uses keep their spans and ids.
+    holders = {id(span.getparent()): span.getparent() for span in root.iter("span")
+               if span.get("class") == "term-use" and span.getparent() is not root}
     for holder in holders.values():
         reached, marks, uses = len(position_text(holder.text or "")), [], []
         for child in holder:
