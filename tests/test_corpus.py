@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 
 from generator.build import run_passes
+from generator.model import Document
 from generator.source import read_document
 from generator.templates import make_environment
 from generator.writers import BuildOptions, WriteContext
@@ -99,3 +100,58 @@ def test_the_examples_that_build_make_one_book_that_passes_epubcheck(outcome: tu
     path = tmp_path / "book.epub"
     path.write_bytes(data)
     assert epubcheck_problems(path) == []
+
+
+TERMS = ("foo", "bar", "baz", "title", "code", "emphasis")  # the examples' own words
+
+
+def grouped_pdf_document(root: Path, built: list[str], allow_html: bool) -> Document:
+    """The examples that build, ten to a chapter, with a glossary of the words they use most; checked."""
+    drawable = [markdown for markdown in built if "&" not in markdown  # entities of scripts the project's fonts lack
+                and all(ord(c) < 0x0900 or 0x2000 <= ord(c) < 0x2C00 for c in markdown)]
+    groups = ["\n\n".join(drawable[start:start + 10]) for start in range(0, 260, 10)]
+    write(root, groups, allow_html)
+    (root / "glossary.yaml").write_text("".join(f"- term: {term}\n  definition: The word {term}, as the examples use it.\n"
+                                                for term in TERMS), encoding="utf-8")
+    document, problems = read_document(root)
+    document, more = run_passes(document)
+    errors = [str(p) for p in problems + more if not p.warning]
+    if errors:  # a group whose examples spoil each other (an open fence, an HTML block): leave it out
+        bad = {p.path.name for p in problems + more if not p.warning}
+        write(root, [group for n, group in enumerate(groups, start=1) if f"{n:04}.md" not in bad], allow_html)
+        document, problems = read_document(root)
+        document, more = run_passes(document)
+        assert [str(p) for p in problems + more if not p.warning] == []
+    return document
+
+
+def test_grouped_examples_with_a_glossary_print_what_a_layout_with_spans_prints(
+        outcome: tuple[bool, list[str], list[str]], tmp_path: Path) -> None:
+    """The PDF of the examples, ten to a chapter, with foo, bar and baz as terms: its uses of a term are marked by
+    their offsets (PdfWriter, engine.UsePositions), and it has the same text on every page, no markup among it, and
+    the same links to the same pages as the same document laid out with a span around each use."""
+    from pypdf import PdfReader
+
+    from generator.labels import document_labels
+    from generator.writers.pdf import PdfWriter
+
+    allow_html, built, _ = outcome
+    document = grouped_pdf_document(tmp_path / "grouped", built, allow_html)
+    ctx = WriteContext(document, make_environment(document.root, document_labels(document)), BuildOptions(), tmp_path)
+    marked_html, marked = PdfWriter().laid_out(ctx)
+    spans_writer = PdfWriter()
+    spans_writer.spans = True
+    spans_html, spans = spans_writer.laid_out_with_pages(ctx)
+    assert marked_html.count("data-uses=") >= 50 and "data-uses=" not in spans_html
+
+    def pages(pdf: bytes) -> list[tuple[str, list[int]]]:
+        reader = PdfReader(BytesIO(pdf))
+        destinations = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
+        return [(re.sub(r"\s+", "", page.extract_text() or ""),
+                 [destinations[str(a.get_object()["/Dest"])] for a in page.get("/Annots", []) if "/Dest" in a.get_object()])
+                for page in reader.pages]
+
+    text_and_links = pages(marked)
+    assert text_and_links == pages(spans)
+    assert not any("data-uses" in text or "term-use" in text for text, _ in text_and_links)
+    assert sum(len(links) for _, links in text_and_links) >= 50
