@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from generator.build import check as check_documents
-from tests.conftest import FIXTURES, build_fixture, run_generator
+from tests.conftest import FIXTURES, build_fixture
 from tests.helpers import NS, epub_xml, epubcheck_problems
 from tests.test_links import check, write_document
 
