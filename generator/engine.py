@@ -29,7 +29,7 @@ import re
 import sys
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -819,8 +819,9 @@ def watched_pages(watcher: PageWatcher) -> Iterator[bool]:
                 if page is None:
                     return
                 number += 1
-                anchors = [box.style["anchor"] for box in page.descendants(placeholders=True) if box.style["anchor"]]
-                watcher.after_page(number, anchors + uses.on_page(number, page))
+                boxes = list(page.descendants(placeholders=True))  # walked once for the ids and the marked uses
+                anchors = [box.style["anchor"] for box in boxes if box.style["anchor"]]
+                watcher.after_page(number, anchors + uses.on_page(number, boxes))
                 yield page
 
         return make_all_pages
@@ -864,15 +865,15 @@ class UsePositions:
         self.failed = False
         self._texts: dict[int, _ElementText] = {}  # by id() of WeasyPrint's element (kept alive by the entry)
 
-    def on_page(self, number: int, page: Any) -> list[str]:
-        """The anchors of the uses first seen on page ``number`` (its page box); page 1 starts anew
-        (a pass of WeasyPrint's lays the pages out again from the first)."""
+    def on_page(self, number: int, boxes: Iterable[Any]) -> list[str]:
+        """The anchors of the uses first seen on page ``number`` (the boxes of its page box, in
+        order); page 1 starts anew (a pass of WeasyPrint's lays the pages out again from the first)."""
         from weasyprint.formatting_structure.boxes import TextBox
 
         if number == 1:
             self.placed, self._texts, self.failed = {}, {}, False
         found: list[str] = []
-        for box in page.descendants(placeholders=True):
+        for box in boxes:
             if not isinstance(box, TextBox):
                 continue
             element = box.element
@@ -892,7 +893,7 @@ class UsePositions:
     def on_pages(self, pages: list[Any]) -> UsePositions:
         """Every marked use of a laid-out document's pages (WeasyPrint's Page objects)."""
         for number, page in enumerate(pages, start=1):
-            self.on_page(number, page._page_box)
+            self.on_page(number, page._page_box.descendants(placeholders=True))
         return self
 
     def anchored(self, pages: list[Any], wanted: frozenset[str]) -> None:

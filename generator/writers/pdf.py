@@ -533,9 +533,6 @@ def mark_uses(root: Element) -> None:
     holds it marked with the use's anchor and offset in that element's own text
     (``data-uses="ch1-aws-2@17"``, see engine.UsePositions): the layout has fewer boxes to make.
     ``root`` is the body's container, which is not written out as an element."""
-    for element in root.iter():
-        if USES_ATTRIBUTE in element.attrib:
-            del element.attrib[USES_ATTRIBUTE]  # never the author's: the sanitiser keeps no data- attribute
     # Text right inside the body's container (between raw HTML blocks) has no element of its own
     # in the HTML: those uses keep their spans and ids.
     holders = {id(span.getparent()): span.getparent() for span in root.iter("span")
