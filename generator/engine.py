@@ -103,13 +103,18 @@ USES_BY_OFFSET = Patch("uses found by their offsets", "WeasyPrint", "weasyprint"
                        "each use of a term that is not a link keeps a span of its own (a larger layout)")
 FONT_FILES_WHEN_READ = Patch("font files copied when read", "WeasyPrint", "weasyprint", "70",
                              "each font's whole file is copied into memory when it is first drawn (20 MB a CJK face)")
+# WeasyPrint 70 fills a leader with one copy of its text box per dot (layout/leader.py,
+# ``handle_leader``), each shaped again by Pango and drawn as a text object of its own when the
+# page is drawn: a contents line holds 60-90 of them. See leaders_in_one_run().
+LEADER_RUNS = Patch("leader dots in one run", "WeasyPrint", "weasyprint", "70",
+                    "each dot of a contents line's leader is a text box of its own (slower contents)")
 CITEPROC_FIXES = Patch("CSL fixes", "citeproc-py", "citeproc-py", "0.11",
                        "given names may be initials, titles sort after their opening quote and a work "
                        "without author repeats its title")
 PATCHES = (LINE_BREAKING, PAGE_REFERENCES, PAGE_PROGRESS, HYPHENATION, PACKAGE_LANGUAGE, PRINT_DOCUMENT_ID, CMYK_COLOURS,
            MISSING_GLYPHS, LICENCE_XMP, NOTES_AND_TABLES, TAG_REPAIR, TARGET_INDEX, SETTLED_CONTENT, PAGES_AS_LAID_OUT,
            QUICK_IMPORT, ARRAY_TYPES, UNUSED_PSEUDO_STYLES, FONT_FILES_WHEN_READ, USES_BY_OFFSET,
-           CITEPROC_FIXES)
+           LEADER_RUNS, CITEPROC_FIXES)
 
 _warned: set[str] = set()  # the patches already reported as skipped in this process
 
@@ -735,6 +740,88 @@ def fitting_with_hanging_spaces(split_first_line: Callable[..., Any]) -> Callabl
         return resume_index is None and width <= max_width
 
     return split
+
+
+# Speed: a leader's dots as one run of text
+
+
+@contextlib.contextmanager
+def leaders_in_one_run() -> Iterator[None]:
+    """Lay out lines with each leader's dots joined into one text box (see join_leader_dots).
+
+    On another WeasyPrint than 70.x the leader is left alone: the function replaced is private.
+    """
+    if not applies(LEADER_RUNS):
+        yield
+        return
+    from weasyprint.layout import inline
+
+    original = inline.handle_leader
+    inline.handle_leader = leader_in_one_run(original)
+    try:
+        yield
+    finally:
+        inline.handle_leader = original
+
+
+def leader_in_one_run(handle_leader: Callable[[Any, Any, Any], None]) -> Callable[[Any, Any, Any], None]:
+    """``handle_leader`` that runs only on lines with a leader, and then joins the leader's dots."""
+    from weasyprint.layout.leader import leader_index
+
+    def handle(context: Any, line: Any, containing_block: Any) -> None:
+        index, leader = leader_index(line)
+        if index is None:
+            return  # WeasyPrint's function would find no leader either and change nothing
+        handle_leader(context, line, containing_block)
+        if containing_block.style["text_overflow"] == "clip" and containing_block.style["block_ellipsis"] == "none":
+            join_leader_dots(leader)  # (an ellipsis would be fitted to one copy's width when drawn)
+
+    return handle
+
+
+def join_leader_dots(leader: Any) -> None:
+    """Replace a laid-out leader's copies of one text box, side by side, by one box of their text.
+
+    WeasyPrint places the copies from the line's end leftwards, each its text's width apart, so
+    they touch: one box as wide as all of them, at the leftmost, holds the same glyphs at the same
+    places, drawn as one text object and shaped once instead of once a copy. Unless the run is
+    not as wide as the copies when shaped (a font that kerns "." against ".", or makes "..." a
+    ligature), or spacing would fall between the copies' characters differently (letter and word
+    spacing, justification): then the copies stay.
+    """
+    dots = leader.children
+    if len(dots) < 2:
+        return
+    first = min(dots, key=lambda box: box.position_x)
+    style = first.style
+    if style["letter_spacing"] not in ("normal", 0) or style["word_spacing"] \
+            or first.justification_spacing or first.pango_layout.justification_spacing:
+        return
+    text = first.text * len(dots)
+    width = max(box.position_x + box.width for box in dots) - first.position_x
+    if abs(shaped_width(text, style) - width) > LEADER_TOLERANCE:
+        return
+    import copy
+
+    run = first.copy()
+    run.text, run.width = text, width
+    run.pango_layout = copy.copy(first.pango_layout)
+    run.pango_layout.text = text  # shaped from this when the page is drawn (Layout.reactivate)
+    leader.children = (run,)
+
+
+LEADER_TOLERANCE = 0.01  # points: WeasyPrint's copies sit a thousandth of a point from Pango's run
+
+
+def shaped_width(text: str, style: Any) -> float:
+    """The width Pango gives ``text`` on one line in ``style``."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    layout = create_layout(text, style, None, None, 0)
+    line, _ = layout.get_first_line()
+    width, _ = line_size(line, style)
+    layout.deactivate()
+    return float(width)
 
 
 # Progress: the page WeasyPrint is laying out, read from its log

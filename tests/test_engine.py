@@ -493,6 +493,116 @@ def test_line_breaking_fix_is_skipped_on_another_weasyprint(monkeypatch: pytest.
     assert capsys.readouterr().err.count("\n") == 1
 
 
+# A leader's dots as one run of text (leaders_in_one_run)
+
+
+def _leader_html(leader_css: str = "") -> str:
+    """Three contents lines with dotted leaders and page numbers, and the sections they point to."""
+    from generator.templates import font_faces
+
+    sans = next(f for f in font_faces() if f.family == "Source Sans Pro" and f.weight == 400 and f.style == "normal")
+    entries = ["The Partnership at a Glance", "Regulatory Scrutiny", "Glossary"]
+    contents = "".join(f'<a href="#s{i}">{title}</a>' for i, title in enumerate(entries))
+    sections = "".join(f'<section id="s{i}">Section {i}</section>' for i in range(len(entries)))
+    return (f'<html lang="en"><style>@font-face {{ font-family: S; src: url("{sans.url}") }}'
+            '@page { size: 120mm 80mm; margin: 10mm } body { font: 10.5pt S }'
+            'nav a { display: block } nav a::after { content: leader(dotted) " " target-counter(attr(href url), page);'
+            f' {leader_css} }} section {{ break-before: page }}</style><nav>{{contents}}</nav>{sections}</html>'
+            ).replace("{contents}", contents)
+
+
+def _leaders(html: str, joined: bool) -> list[tuple[list[tuple[str, float, float]], list[tuple[str, float]]]]:
+    """Each contents line's leader as (text, left, right) boxes, and what follows it as (text, left)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    with engine.leaders_in_one_run() if joined else contextlib.nullcontext():
+        page = HTML(string=html).render().pages[0]
+    lines = []
+    for box in page._page_box.descendants():
+        if isinstance(box, boxes.LineBox) and any(child.is_leader for child in box.descendants()):
+            leader = next(child for child in box.descendants() if child.is_leader)
+            dots = [(dot.text, dot.position_x, dot.position_x + dot.width) for dot in leader.children]
+            after = [(b.text, b.position_x) for b in box.descendants() if isinstance(b, boxes.TextBox)
+                     and b.position_x >= leader.position_x + leader.width]
+            lines.append((sorted(dots, key=lambda dot: dot[1]), after))
+    return lines
+
+
+def test_a_leaders_dots_are_one_text_box_spanning_the_copies_weasyprint_makes() -> None:
+    """WeasyPrint 70 fills each leader with one box per dot; joined, one box of all their text spans them, and
+    the page number after it stays where it was."""
+    plain, joined = _leaders(_leader_html(), joined=False), _leaders(_leader_html(), joined=True)
+    assert len(plain) == len(joined) == 3
+    for (copies, plain_after), (run, after) in zip(plain, joined, strict=True):
+        assert len(copies) > 40 and {text for text, _, _ in copies} == {"."}
+        assert [text for text, _, _ in run] == ["." * len(copies)]
+        assert run[0][1] == pytest.approx(copies[0][1]) and run[0][2] == pytest.approx(copies[-1][2])
+        assert after == plain_after and after[-1][0].strip().isdigit()
+
+
+def test_joined_dots_draw_the_same_page_in_fewer_text_objects(tmp_path: Path) -> None:
+    """Drawn, the joined leaders give the same pixels as WeasyPrint's copies (at 150 dpi, but for anti-aliasing
+    where the glyphs fall a thousandth of a point apart) and a text object a line instead of one a dot."""
+    from PIL import Image, ImageChops
+    from weasyprint import HTML
+
+    pages, text_objects = [], []
+    for joined in (False, True):
+        with engine.leaders_in_one_run() if joined else contextlib.nullcontext():
+            pdf = HTML(string=_leader_html()).write_pdf(uncompressed_pdf=True)
+        path = tmp_path / f"{joined}.pdf"
+        path.write_bytes(pdf)
+        text_objects.append(PdfReader(path).pages[0].get_contents().get_data().count(b"\nBT\n"))
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-gray", str(path),
+                        str(tmp_path / str(joined))], check=True)
+        pages.append(Image.open(next(tmp_path.glob(f"{joined}*.png"))).convert("L"))
+    difference = ImageChops.difference(*pages)
+    dark = sum(1 for value in pages[0].get_flattened_data() if value < 128)
+    assert dark > 1000 and difference.getextrema()[1] < 128  # no pixel turns from ink to paper or back
+    assert text_objects[0] > 3 * 40 and text_objects[1] < 3 * 5
+
+
+def test_spaced_leaders_keep_weasyprints_copies() -> None:
+    """Letter spacing would fall between the copies differently in one run: such a leader is left as it is."""
+    html = _leader_html("letter-spacing: 0.5pt")
+    assert _leaders(html, joined=True) == _leaders(html, joined=False)
+
+
+def test_a_run_pango_shapes_to_another_width_keeps_the_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A font that kerns its dots or makes "..." a ligature would draw the run narrower than the copies: the run's
+    shaped width is checked, and a run a fiftieth of a point off is not used."""
+    html = _leader_html()
+    shaped = engine.shaped_width
+    assert shaped("." * 40, _dot_style(html)) == pytest.approx(40 * shaped(".", _dot_style(html)), abs=1e-3)
+    monkeypatch.setattr(engine, "shaped_width", lambda text, style: shaped(text, style) - 0.02)
+    assert _leaders(html, joined=True) == _leaders(html, joined=False)
+
+
+def _dot_style(html: str) -> Any:
+    """The style of the first leader's dots."""
+    from weasyprint import HTML
+
+    page = HTML(string=html).render().pages[0]
+    return next(box for box in page._page_box.descendants() if box.is_leader).children[0].style
+
+
+def test_leader_runs_are_undone_after_the_block_and_skipped_on_another_weasyprint(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Inside the block WeasyPrint's handle_leader is replaced, after it its own again; on 71.0 it is never
+    replaced, with one warning line."""
+    from weasyprint.layout import inline
+
+    original = inline.handle_leader
+    with engine.leaders_in_one_run():
+        assert inline.handle_leader is not original
+    assert inline.handle_leader is original
+    fake_release(monkeypatch, {"weasyprint": "71.0"})
+    with engine.leaders_in_one_run():
+        assert inline.handle_leader is original
+    assert capsys.readouterr().err == engine.LEADER_RUNS.warning("71.0") + "\n"
+
+
 # pyphen's parsed patterns, from the cache (preload_hyphenation)
 
 
@@ -656,6 +766,7 @@ def patched_attributes() -> dict[str, object]:
         "weasyprint.pdf.fonts.Font": (fonts.Font.__init__, vars(fonts.Font).get("file_content"), fonts.get_hb_object_data),
         "pydyf.PDF.page_references": pydyf.PDF.__dict__["page_references"],
         "weasyprint.layout.inline.split_first_line": inline.split_first_line,
+        "weasyprint.layout.inline.handle_leader": inline.handle_leader,
         "weasyprint.layout.make_all_pages": layout.make_all_pages,
         "weasyprint.css.targets.TargetCollector": (TargetCollector.__init__, TargetCollector.cache_target_page_counters),
         "ebooklib.epub.EpubWriter._write_opf_file": epub.EpubWriter.__dict__["_write_opf_file"],
@@ -687,13 +798,14 @@ def test_a_build_applies_every_patch_and_leaves_every_attribute_as_it_was(
     monkeypatch.setattr(engine, "fitting_with_hanging_spaces",
                         lambda split: counting(calls, "split_first_line", fitting(split)))
     monkeypatch.setattr(engine, "_write_opf_with_language", counting(calls, "_write_opf_file", engine._write_opf_with_language))
+    monkeypatch.setattr(engine, "join_leader_dots", counting(calls, "join_leader_dots", engine.join_leader_dots))
     from generator.progress import make_progress
 
     stream = io.StringIO()
     before = patched_attributes()
     outputs = render(PRINT_FIXTURE, ["pdf", "epub"], fresh_pyphen, make_progress("on", stream, environ={}))
     assert patched_attributes() == before
-    assert set(calls) == {"page references", "split_first_line", "_write_opf_file"}
+    assert set(calls) == {"page references", "split_first_line", "_write_opf_file", "join_leader_dots"}
     assert " pages (" in stream.getvalue() and pyphen.hdcache  # pages followed, patterns handed to pyphen
     assert outputs[".pdf"] == fixture_pdf.read_bytes() and package_language(outputs[".epub"]) == "en"
     assert capsys.readouterr().err == ""

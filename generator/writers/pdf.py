@@ -63,8 +63,9 @@ from markupsafe import Markup
 from generator.cache import pages_entry, read_pages, write_pages
 from generator.code import styled_in_print
 from generator.engine import (PAGES_AS_LAID_OUT, USES_ATTRIBUTE, USES_BY_OFFSET, UsePositions, applies,
-                              hanging_trailing_spaces, layout_tuning, licence_in_xmp, missing_glyphs,
-                              notes_and_whole_tables, position_text, preload_hyphenation, watched_pages)
+                              hanging_trailing_spaces, layout_tuning, leaders_in_one_run, licence_in_xmp,
+                              missing_glyphs, notes_and_whole_tables, position_text, preload_hyphenation,
+                              watched_pages)
 from generator.errors import SourceError
 from generator.fetch import PROFILE_URL, SandboxedFetcher, refuse_attachments
 from generator.filters import heading_numbers, page_plan, unlinked_use_anchors, use_anchors
@@ -366,7 +367,7 @@ class PdfWriter:
     def rendering(self, ctx: WriteContext) -> Iterator[None]:
         """The conditions of every layout: hyphenation loaded, the source date and our engine fixes."""
         preload_hyphenation(ctx.document.meta.language)
-        with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces():
+        with source_date_epoch(ctx.document), layout_tuning(), hanging_trailing_spaces(), leaders_in_one_run():
             yield
 
 
